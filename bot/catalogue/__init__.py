@@ -1,0 +1,1 @@
+"""The offers and the map: models, loading, communes, themes."""

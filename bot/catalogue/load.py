@@ -1,0 +1,228 @@
+"""Load the catalogue from YAML, check it, and keep a compiled copy keyed by the files' content.
+
+A catalogue of 50,000 offers takes a long YAML parse; the compiled form (a pickle of plain
+records and the matching index) loads in a fraction of that. Its name carries a hash of every
+file's path and bytes, so an edited file is never served stale.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from bot.cache import cached
+from bot.catalogue.gazetteer import Gazetteer
+from bot.catalogue.index import Compact, Index, Spot, compact
+from bot.catalogue.model import Mode, Offer, OfferFile, Theme
+from bot.yamlsrc import DataError, Problem, Source, explain, read_source
+
+STALE_DAYS = 365
+
+
+@dataclass
+class Catalogue:
+    """Validated offers (as plain records, turned into models on demand) and their index."""
+
+    records: list[dict[str, Any]]
+    index: Index
+    problems: list[Problem] = field(default_factory=list)  # warnings kept at load time
+    _models: dict[int, Offer] = field(default_factory=dict, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def offer(self, idx: int) -> Offer:
+        if (model := self._models.get(idx)) is None:
+            model = self._models[idx] = Offer.model_validate(self.records[idx])
+        return model
+
+    def offers(self) -> list[Offer]:
+        return [self.offer(i) for i in range(len(self.records))]
+
+    def compact(self, idx: int) -> Compact:
+        return self.index.compacts[idx]
+
+
+def offer_files(directory: Path) -> list[Path]:
+    return sorted((directory / "offers").rglob("*.yaml"))
+
+
+def load_catalogue(
+    directory: Path, gazetteer: Gazetteer, cache_dir: Path | None = None, use_cache: bool = True
+) -> Catalogue:
+    """The catalogue in `directory`, from the compiled cache when the files did not change.
+
+    Raises DataError with every error found (never a half-loaded catalogue).
+    """
+    files = offer_files(directory)
+
+    def build() -> Catalogue:
+        offers, problems = read_offers(files, directory, gazetteer)
+        errors = [p for p in problems if not p.warning]
+        if errors:
+            raise DataError(errors)
+        return compile_catalogue(offers, gazetteer, [p for p in problems if p.warning])
+
+    return cached(Catalogue, "catalogue", files, directory, build, cache_dir, use_cache)
+
+
+def read_offers(
+    files: list[Path], root: Path, gazetteer: Gazetteer
+) -> tuple[list[tuple[Offer, Source, int]], list[Problem]]:
+    """Parse and validate every file; each offer comes with its source and its list index."""
+    offers: list[tuple[Offer, Source, int]] = []
+    problems: list[Problem] = []
+    seen: dict[str, Problem] = {}
+    for path in files:
+        label = str(path.relative_to(root.parent)) if root.parent in path.parents else str(path)
+        try:
+            source = read_source(path, label)
+        except DataError as exc:
+            problems.extend(exc.problems)
+            continue
+        raw = source.data
+        if raw is None:
+            continue
+        if not isinstance(raw, dict) or not isinstance(raw.get("offers", []), list):
+            problems.append(source.problem((), "expected a mapping with a list under 'offers'"))
+            continue
+        header = {k: v for k, v in raw.items() if k != "offers"}
+        try:
+            OfferFile.model_validate(header)
+        except Exception as exc:
+            problems.extend(explain(source, exc, OfferFile))  # type: ignore[arg-type]
+        for i, item in enumerate(raw.get("offers") or []):
+            loc = ("offers", i)
+            try:
+                offer = Offer.model_validate(item)
+            except Exception as exc:
+                problems.extend(explain(source, exc, Offer, loc))  # type: ignore[arg-type]
+                continue
+            if (first := seen.get(offer.id)) is not None:
+                problems.append(
+                    source.problem(
+                        (*loc, "id"),
+                        f"duplicate id '{offer.id}' (first at {first.path}:{first.line}); "
+                        "this one is ignored",
+                        warning=True,
+                    )
+                )
+                continue
+            seen[offer.id] = source.problem((*loc, "id"), "")
+            problems.extend(_offer_warnings(offer, source, loc, gazetteer))
+            if offer.known_themes:
+                offers.append((offer, source, i))
+    return offers, problems
+
+
+def _offer_warnings(
+    offer: Offer, source: Source, loc: tuple[str | int, ...], gazetteer: Gazetteer
+) -> list[Problem]:
+    out: list[Problem] = []
+    for t_idx, theme in enumerate(offer.themes):
+        if theme not in Theme.__members__.values():
+            known = ", ".join(Theme)
+            out.append(
+                source.problem(
+                    (*loc, "themes", t_idx),
+                    f"unknown theme '{theme}' (known: {known})",
+                    warning=True,
+                )
+            )
+    if not offer.known_themes:
+        out.append(
+            source.problem((*loc, "themes"), "no known theme: the offer is ignored", warning=True)
+        )
+    for p_idx, place in enumerate(offer.places):
+        where = (*loc, "places", p_idx)
+        commune = gazetteer.by_insee(place.insee)
+        if commune is None:
+            other = gazetteer.outside_by_insee(place.insee)
+            named = f" ({other.name}, {other.department_name})" if other else " (unknown code)"
+            out.append(
+                source.problem(
+                    (*where, "insee"),
+                    f"commune {place.insee}{named} is not in Nouvelle-Aquitaine",
+                    warning=True,
+                )
+            )
+        elif place.postal_code and place.postal_code not in commune.postal_codes:
+            out.append(
+                source.problem(
+                    (*where, "postal_code"),
+                    f"postal code {place.postal_code} is not one of {commune.name}'s "
+                    f"({', '.join(commune.postal_codes)})",
+                    warning=True,
+                )
+            )
+    return out
+
+
+def stale_warnings(offers: list[tuple[Offer, Source, int]], today: date) -> list[Problem]:
+    """Offers whose every session has ended, or not updated for 12 months."""
+    out: list[Problem] = []
+    for offer, source, i in offers:
+        loc = ("offers", i)
+        ends = [s.end or s.start for s in offer.sessions]
+        if offer.sessions and not offer.permanent_entry and all(e and e < today for e in ends):
+            out.append(
+                source.problem(
+                    (*loc, "sessions"), f"'{offer.id}': every session has ended", warning=True
+                )
+            )
+        if (today - offer.last_updated).days > STALE_DAYS:
+            out.append(
+                source.problem(
+                    (*loc, "last_updated"),
+                    f"'{offer.id}': last updated on {offer.last_updated}, more than 12 months ago",
+                    warning=True,
+                )
+            )
+    return out
+
+
+def compile_catalogue(
+    offers: list[tuple[Offer, Source, int]], gazetteer: Gazetteer, warnings: list[Problem]
+) -> Catalogue:
+    records: list[dict[str, Any]] = []
+    compacts: list[Compact] = []
+    spots: list[Spot] = []
+    for idx, (offer, _source, _i) in enumerate(offers):
+        record = offer.model_dump(mode="python", exclude_defaults=True)
+        places = []
+        for place in offer.places:
+            commune = gazetteer.by_insee(place.insee)
+            lat = place.lat if place.lat is not None else (commune.lat if commune else None)
+            lon = place.lon if place.lon is not None else (commune.lon if commune else None)
+            name = commune.name if commune else place.insee
+            dep = commune.department if commune else place.insee[:2]
+            places.append({**place.model_dump(exclude_defaults=True), "lat": lat, "lon": lon})
+            if lat is not None and lon is not None and offer.mode is not Mode.REMOTE:
+                spots.append(Spot(idx, lat, lon, dep, name))
+        if places:
+            record["places"] = places
+        records.append(record)
+        compacts.append(compact(idx, offer))
+    return Catalogue(records, Index.build(compacts, spots), warnings)
+
+
+def summary_line(catalogue: Catalogue, gazetteer: Gazetteer) -> str:
+    """ "152 offers · by department: 16: 12, … · by theme: fle: 30, …"."""
+    by_dep: Counter[str] = Counter()
+    by_theme: Counter[str] = Counter()
+    for idx, record in enumerate(catalogue.records):
+        deps = {
+            gazetteer.by_insee(p["insee"]).department  # type: ignore[union-attr]
+            for p in record.get("places", [])
+            if gazetteer.by_insee(p["insee"])
+        }
+        for dep in deps or {"remote"}:
+            by_dep[dep] += 1
+        for theme in catalogue.compact(idx).themes:
+            by_theme[theme] += 1
+    deps_text = ", ".join(f"{d}: {n}" for d, n in sorted(by_dep.items()))
+    themes_text = ", ".join(f"{t}: {n}" for t, n in sorted(by_theme.items()))
+    return f"{len(catalogue)} offers · by department: {deps_text} · by theme: {themes_text}"

@@ -1,0 +1,160 @@
+"""The offer model: a training or an insertion structure (ACI), validated at load time."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+
+class Theme(StrEnum):
+    """The closed list of needs an offer answers."""
+
+    SAVOIRS_DE_BASE = "savoirs_de_base"  # ECLA: écrire, compter, lire, apprendre
+    ALPHABETISATION = "alphabetisation"  # never learnt to read or write, in any language
+    FLE = "fle"  # français langue étrangère
+    NUMERIQUE = "numerique"
+    PROJET_PRO = "projet_pro"  # projet professionnel, remobilisation
+    PRE_QUALIFICATION = "pre_qualification"  # pré-qualification, 1er niveau de qualification
+    IAE = "iae"  # insertion par l'activité économique: ateliers et chantiers d'insertion
+
+
+class Kind(StrEnum):
+    TRAINING = "training"
+    ACI = "aci"
+
+
+class Mode(StrEnum):
+    ON_SITE = "on_site"
+    MIXED = "mixed"
+    REMOTE = "remote"
+
+
+class Funder(StrEnum):
+    REGION = "region"
+    FRANCE_TRAVAIL = "france_travail"
+    STATE = "state"
+    DEPARTMENT = "department"
+    EUROPE = "europe"
+    OTHER = "other"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+InseeCode = Annotated[str, StringConstraints(pattern=r"^(\d{5}|2[AB]\d{3})$")]
+PostalCode = Annotated[str, StringConstraints(pattern=r"^\d{5}$")]
+OfferId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{2,79}$")]
+NonEmpty = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+
+
+class Location(Strict):
+    address: NonEmpty
+    insee: InseeCode
+    postal_code: PostalCode | None = None
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+
+
+class Session(Strict):
+    start: date | None = None
+    end: date | None = None
+    registration: Literal["open", "closed"] = "open"
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Session:
+        if self.start and self.end and self.end < self.start:
+            raise ValueError("the session ends before it starts")
+        return self
+
+
+class Prescription(Strict):
+    required: bool = False
+    by: list[NonEmpty] = []
+
+
+class Eligibility(Strict):
+    age_min: int | None = Field(default=None, ge=14, le=99)
+    age_max: int | None = Field(default=None, ge=14, le=99)
+    jobseeker_required: bool = False
+    rsa_only: bool = False
+    publics: list[NonEmpty] = []  # plain words: "demandeurs d'emploi", "réfugiés"…
+    prescription: Prescription = Prescription()
+
+    @model_validator(mode="after")
+    def _ages(self) -> Eligibility:
+        if self.age_min is not None and self.age_max is not None and self.age_max < self.age_min:
+            raise ValueError("age_max is below age_min")
+        return self
+
+
+class Cost(Strict):
+    free: bool = True
+    price_eur: float | None = Field(default=None, ge=0)
+    funders: list[Funder] = []
+    trainee_pay: bool = False  # rémunération possible
+
+
+class Contact(Strict):
+    phone: str | None = Field(default=None, pattern=r"^\+?[0-9 .]{10,17}$")
+    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
+    url: str | None = Field(default=None, pattern=r"^https?://\S+$")
+    how_to_register: str | None = None  # where and how to register, in plain words
+
+    @model_validator(mode="after")
+    def _reachable(self) -> Contact:
+        if not (self.phone or self.email or self.url or self.how_to_register):
+            raise ValueError("a contact needs a phone, an e-mail, a url or a way to register")
+        return self
+
+
+class Organisation(Strict):
+    name: NonEmpty
+    url: str | None = None
+
+
+class Offer(Strict):
+    id: OfferId
+    title: NonEmpty
+    summary: NonEmpty
+    kind: Kind = Kind.TRAINING
+    themes: list[str] = Field(min_length=1)  # checked against Theme with a warning, see check.py
+    formacode: list[Annotated[str, StringConstraints(pattern=r"^\d{5}$")]] = []
+    scheme: str | None = None  # "HSP Socle de compétences — ECLA", "1er niveau de qualification"…
+    organisation: Organisation
+    places: list[Location] = []
+    mode: Mode = Mode.ON_SITE
+    sessions: list[Session] = []
+    permanent_entry: bool = False
+    weekly_hours: float | None = Field(default=None, gt=0, le=50)
+    eligibility: Eligibility = Eligibility()
+    cost: Cost = Cost()
+    pmr: bool | None = None  # accessible to people with reduced mobility
+    languages: list[Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]] = ["fr"]
+    contact: Contact
+    documents: list[NonEmpty] = []
+    opening_hours: str | None = None
+    last_updated: date
+    source: Literal["manual", "lheo", "example"] = "manual"
+
+    @model_validator(mode="after")
+    def _placed(self) -> Offer:
+        if self.mode is not Mode.REMOTE and not self.places:
+            raise ValueError("an offer that is not remote needs at least one place")
+        if not self.sessions and not self.permanent_entry:
+            raise ValueError("give sessions, or permanent_entry: true")
+        return self
+
+    @property
+    def known_themes(self) -> list[Theme]:
+        return [Theme(t) for t in self.themes if t in Theme.__members__.values()]
+
+
+class OfferFile(Strict):
+    """One YAML file of the catalogue."""
+
+    department: Annotated[str, StringConstraints(pattern=r"^(\d{2}|2[AB]|all)$")] | None = None
+    offers: list[Offer] = []

@@ -1,0 +1,70 @@
+"""Text folding shared by the gazetteer and the theme lexicon: accents, articles, phonetics."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss", "’": "'"})
+ARTICLES = frozenset({"le", "la", "les", "l", "aux", "las", "los"})
+_ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}
+
+
+def _strip_accents(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+# Latin letters with accents, folded once: most text never needs the slow path below.
+_FOLD_TABLE = str.maketrans(
+    {chr(c): _strip_accents(chr(c)) for c in range(0xC0, 0x250) if chr(c).isalpha()}
+)
+_FOLD_TABLE.update(_LIGATURES)
+
+
+def fold(text: str) -> str:
+    """Lower case, no accents, words separated by one space: "L'Île-d'Yeu" -> "l ile d yeu"."""
+    text = text.lower().translate(_FOLD_TABLE)
+    if not text.isascii():
+        text = _strip_accents(text)
+    return _NON_ALNUM.sub(" ", text).strip()
+
+
+def place_words(text: str) -> list[str]:
+    """Folded words of a place name, with "St"/"Ste" spelt out and a leading article dropped."""
+    words = [_ABBREVIATIONS.get(w, w) for w in fold(text).split()]
+    if len(words) > 1 and words[0] in ARTICLES:
+        words = words[1:]
+    return words
+
+
+# Ordered rewrite rules: a rough French phonetic key, enough for "bordo" = "Bordeaux".
+_PHONETIC_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), repl)
+    for pattern, repl in (
+        (r"eaux|eau|aux|au", "o"),
+        (r"ph", "f"),
+        (r"qu|ck|q", "k"),
+        (r"gu(?=[eiy])", "g"),
+        (r"c(?=[eiy])", "s"),
+        (r"sch", "ch"),
+        (r"(?<![cs])h", ""),
+        (r"c", "k"),
+        (r"y", "i"),
+        (r"ai|ei", "e"),
+        (r"e[nm](?=[^aeiou]|$)|a[nm](?=[^aeiou]|$)", "an"),
+        (r"z", "s"),
+        (r"w", "v"),
+        (r"(.)\1+", r"\1"),
+        (r"(?<=.)[stdxe]+$", ""),
+    )
+)
+
+
+def phonetic(text: str) -> str:
+    """A phonetic key of already folded text, spaces removed."""
+    key = text.replace(" ", "")
+    for pattern, repl in _PHONETIC_RULES:
+        key = pattern.sub(repl, key)
+    return key

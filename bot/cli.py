@@ -1,0 +1,55 @@
+"""The `repere` command: parses arguments, wires the parts, nothing else."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import cast
+
+from bot.paths import CATALOGUE_DIR
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="repere", description="Repère: orientation towards trainings")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    cat = sub.add_parser("catalogue", help="check or import the catalogue of offers")
+    cat_sub = cat.add_subparsers(dest="catalogue_command", required=True)
+    check = cat_sub.add_parser("check", help="validate the catalogue, print path:line problems")
+    check.add_argument("directory", nargs="?", type=Path, default=CATALOGUE_DIR)
+    check.add_argument("--today", help="date of the check (YYYY-MM-DD), default today")
+
+    sug = sub.add_parser("suggest", help="nearby offers for a place and a need")
+    sug.add_argument("--where", required=True, help="commune, postal code or 'lat,lon'")
+    sug.add_argument("--need", required=True, help="a theme or everyday words")
+    sug.add_argument("--age", type=int)
+    sug.add_argument("--jobseeker", choices=["yes", "no"], help="registered at France Travail")
+    sug.add_argument("--radius", type=float, default=20.0, help="kilometres (default 20)")
+    sug.add_argument("--limit", type=int, default=3)
+    sug.add_argument("--json", action="store_true", help="print one JSON object")
+    sug.add_argument("--catalogue", type=Path, default=CATALOGUE_DIR)
+    sug.add_argument("--today", help="date of the search (YYYY-MM-DD), default today")
+
+    return p
+
+
+# sub-command -> module whose `run(args) -> int` carries it out (imported only when used)
+COMMANDS = {
+    "catalogue": "bot.commands.catalogue",
+    "suggest": "bot.commands.suggest",
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    run = cast(
+        Callable[[argparse.Namespace], int], importlib.import_module(COMMANDS[args.command]).run
+    )
+    try:
+        return run(args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
