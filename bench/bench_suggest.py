@@ -77,31 +77,47 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def naive(res: Resources, need: str, lat: float, lon: float, limit: int = 3) -> list[int]:
-    records = res.catalogue.records
-    titles = [r["title"] for r in records]
-    fit = {
-        idx: score
-        for _t, score, idx in process.extract(need, titles, scorer=fuzz.WRatio, limit=None)
-    }
+@dataclass
+class Naive:
+    """The baseline's data, prepared before timing: every title and every offer's places."""
+
+    titles: list[str]
+    places: list[list[tuple[float, float]]]
+
+    @classmethod
+    def of(cls, res: Resources) -> Naive:
+        offers = res.catalogue.offers()
+        return cls(
+            [o.title for o in offers],
+            [[(p.lat or 0.0, p.lon or 0.0) for p in o.places] for o in offers],
+        )
+
+
+def naive(data: Naive, need: str, lat: float, lon: float, limit: int = 3) -> list[int]:
+    """WRatio of the need against every title, haversine to every offer, one sort."""
+    matches = process.extract(need, data.titles, scorer=fuzz.WRatio, limit=None)
+    fit = {idx: score for _t, score, idx in matches}
     scored = []
-    for idx, r in enumerate(records):
-        places = r.get("places") or [{"lat": lat, "lon": lon}]
-        d = min(haversine_km(lat, lon, p["lat"], p["lon"]) for p in places)
+    for idx, places in enumerate(data.places):
+        d = min((haversine_km(lat, lon, p_lat, p_lon) for p_lat, p_lon in places), default=0.0)
         scored.append((fit.get(idx, 0.0) / 100 - d / 20, idx))
     scored.sort(reverse=True)
     return [idx for _s, idx in scored[:limit]]
 
 
 def cold_start(directory: Path, cache: Path) -> tuple[float, float]:
-    """Seconds and peak RSS (MB) of a fresh process loading everything from the warm cache."""
+    """Seconds and peak RSS (MB) of a fresh process loading everything from the warm cache.
+
+    The peak is read from VmHWM: ru_maxrss would carry over this (larger) process's peak.
+    """
     code = (
-        "import time, resource, json; t = time.perf_counter()\n"
+        "import time, json; t = time.perf_counter()\n"
         "from pathlib import Path\n"
         "from bot.resources import load_resources\n"
         f"r = load_resources(Path({str(directory)!r}), cache_dir=Path({str(cache)!r}))\n"
-        "print(json.dumps([time.perf_counter() - t,"
-        " resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, len(r.catalogue)]))"
+        "elapsed = time.perf_counter() - t\n"
+        "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0]\n"
+        "print(json.dumps([elapsed, int(hwm.split()[1]) / 1024, len(r.catalogue)]))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     seconds, rss, _n = json.loads(done.stdout)
@@ -140,9 +156,10 @@ def run(offers: int, queries: int, baseline_queries: int, seed: int = 7) -> Figu
                 reason(s, profile.place.name, res.messages, TODAY)
             times.append((time.perf_counter() - t) * 1000)
         base_times = []
+        data = Naive.of(res)
         for profile in profiles[:baseline_queries]:
             t = time.perf_counter()
-            naive(res, rnd.choice(NEEDS), profile.place.lat, profile.place.lon)
+            naive(data, rnd.choice(NEEDS), profile.place.lat, profile.place.lon)
             base_times.append((time.perf_counter() - t) * 1000)
     p50 = statistics.median(times)
     base = statistics.median(base_times)

@@ -9,13 +9,15 @@ department, then the whole region, and the result says so.
 from __future__ import annotations
 
 import heapq
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from math import cos, inf, radians, sqrt
 
 from bot.catalogue.gazetteer import Place
 from bot.catalogue.geo import haversine_km
-from bot.catalogue.index import Compact, cells_around
+from bot.catalogue.index import KM_PER_DEG_LAT, LAT_CELL, LON_CELL, Compact, Spot, cells_around
 from bot.catalogue.load import Catalogue
 from bot.catalogue.model import Offer, Theme
 from bot.messages import DEFAULT_LANG, Messages
@@ -26,6 +28,7 @@ MAX_FURTHER_KM = 120.0
 THEME_WEIGHTS = (1.0, 0.7, 0.5)
 REMOTE_DISTANCE = 0.6  # a remote offer weighs like an on-site one at 60 % of the radius
 SOON_DAYS = 180
+FREE_BONUS = 0.1
 
 
 class Widening(StrEnum):
@@ -67,125 +70,217 @@ class MatchResult:
     radius_km: float = DEFAULT_RADIUS_KM  # the radius finally searched
 
 
-# A candidate before ranking: (offer index, distance or None, commune or None)
-_Hit = tuple[int, float | None, str | None]
+# A ranked candidate: (score, offer index, distance in km or None if remote, commune, start)
+_Cand = tuple[float, int, float | None, str | None, int]
+
+
+class _Best:
+    """The best candidates seen so far, one per offer, and the score needed to enter the top."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.by_offer: dict[int, _Cand] = {}
+        self.on_site = 0
+        self._floor = -inf
+        self._dirty = False
+
+    def add(self, cand: _Cand) -> None:
+        old = self.by_offer.get(cand[1])
+        if old is None or cand[0] > old[0]:
+            if cand[2] is not None and (old is None or old[2] is None):
+                self.on_site += 1
+            self.by_offer[cand[1]] = cand
+            self._dirty = True
+
+    def floor(self) -> float:
+        """The `limit`-th best score, or -inf while there are fewer candidates."""
+        if self._dirty:
+            scores = [c[0] for c in self.by_offer.values()]
+            self._floor = (
+                heapq.nlargest(self.limit, scores)[-1] if len(scores) >= self.limit else -inf
+            )
+            self._dirty = False
+        return self._floor
+
+    def top(self) -> list[_Cand]:
+        return heapq.nlargest(self.limit, self.by_offer.values(), key=lambda c: (c[0], -c[1]))
 
 
 class Matcher:
     def __init__(self, catalogue: Catalogue) -> None:
         self.catalogue = catalogue
         self.index = catalogue.index
+        self._remote_day = -1
+        self._remote_sorted: dict[str, list[tuple[float, int, int]]] = {}
 
     def suggest(self, profile: Profile, today: date, limit: int = 3) -> MatchResult:
         themes = profile.themes or tuple(Theme)
+        weights = {t: THEME_WEIGHTS[min(i, len(THEME_WEIGHTS) - 1)] for i, t in enumerate(themes)}
         today_n = today.toordinal()
-        place = profile.place
-        remote = self._remote(themes)
-        widened = Widening.NONE
         radius = profile.radius_km
-        on_site = self._within(themes, place, radius)
-        ranked = self._rank(profile, themes, on_site, today_n, radius, limit)
-        if not any(not s.remote for s in ranked):
-            for step, hits, r in self._wider(themes, place, radius):
-                ranked = self._rank(profile, themes, hits, today_n, r, limit)
-                if ranked:
-                    widened, radius = step, r
+        best = _Best(limit)
+        self._add_remote(profile, weights, today_n, best)
+        self._add_near(profile, weights, today_n, radius, best)
+        widened = Widening.NONE
+        if not best.on_site:
+            for step, r, spots in self._wider(themes, profile.place, radius):
+                wider = _Best(limit)
+                for cand in best.by_offer.values():  # the remote ones
+                    wider.add(cand)
+                self._add_spots(profile, weights, today_n, r, spots, wider)
+                if wider.on_site:
+                    best, widened, radius = wider, step, r
                     break
-        # remote offers join whatever was found, on their own merit
-        ranked = self._rank(
-            profile,
-            themes,
-            [(s.idx, s.distance_km, s.commune) for s in ranked] + remote,
-            today_n,
-            radius,
-            limit,
+        return MatchResult(
+            profile, tuple(self._suggestion(c, profile.place) for c in best.top()), widened, radius
         )
-        return MatchResult(profile, tuple(ranked), widened, radius)
 
     # -- candidates ----------------------------------------------------------------------
 
-    def _within(self, themes: tuple[Theme, ...], place: Place, radius: float) -> list[_Hit]:
-        best: dict[int, tuple[float, str]] = {}
-        by_cell = self.index.by_cell
-        spots = self.index.spots
-        lat, lon = place.lat, place.lon
-        for i, j in cells_around(lat, lon, radius):
-            for theme in themes:
+    def _add_remote(
+        self, profile: Profile, weights: dict[Theme, float], today: int, best: _Best
+    ) -> None:
+        """Remote offers, best first: their score does not depend on the place."""
+        for theme, weight in weights.items():
+            taken = 0
+            for base, o, start in self._remote_by_theme(theme, today):
+                if taken >= best.limit:
+                    break
+                if eligible(self.index.compacts[o], profile):
+                    best.add((3.0 * weight + base, o, None, None, start))
+                    taken += 1
+
+    def _remote_by_theme(self, theme: str, today: int) -> list[tuple[float, int, int]]:
+        if today != self._remote_day:  # recomputed once a day
+            self._remote_day, self._remote_sorted = today, {}
+        if (ranked := self._remote_sorted.get(theme)) is None:
+            ranked = []
+            for o in self.index.remote.get(theme, ()):
+                c = self.index.compacts[o]
+                start = next_start(c, today)
+                if start is not None:
+                    ranked.append((-REMOTE_DISTANCE + _date_score(c, start, today), o, start))
+            ranked.sort(key=lambda t: (-t[0], t[1]))
+            self._remote_sorted[theme] = ranked
+        return ranked
+
+    def _add_near(
+        self,
+        profile: Profile,
+        weights: dict[Theme, float],
+        today: int,
+        radius: float,
+        best: _Best,
+    ) -> None:
+        """On-site offers within the radius, nearest cells first, stopping when none can win."""
+        lat, lon = profile.place.lat, profile.place.lon
+        kx = KM_PER_DEG_LAT * cos(radians(lat))
+        by_cell, spots = self.index.by_cell, self.index.spots
+        ceiling = 3.0 * max(weights.values()) + FREE_BONUS
+        for d_min, i, j in _cells_by_distance(lat, lon, radius):
+            if best.on_site and best.floor() >= ceiling - d_min / radius:
+                break  # nothing further away can enter the top any more
+            for theme in weights:
                 for s_idx in by_cell.get((theme, i, j), ()):
                     spot = spots[s_idx]
-                    d = haversine_km(lat, lon, spot.lat, spot.lon)
-                    if d <= radius and (spot.offer not in best or d < best[spot.offer][0]):
-                        best[spot.offer] = (d, spot.commune)
-        return [(o, d, c) for o, (d, c) in best.items()]
+                    dx, dy = (spot.lon - lon) * kx, (spot.lat - lat) * KM_PER_DEG_LAT
+                    d = sqrt(dx * dx + dy * dy)
+                    if d <= radius:
+                        self._consider(profile, weights, today, radius, spot, d, best)
 
-    def _spots(self, keys: list[list[int]], place: Place) -> list[_Hit]:
-        best: dict[int, tuple[float, str]] = {}
-        spots = self.index.spots
-        for group in keys:
-            for s_idx in group:
-                spot = spots[s_idx]
-                d = haversine_km(place.lat, place.lon, spot.lat, spot.lon)
-                if spot.offer not in best or d < best[spot.offer][0]:
-                    best[spot.offer] = (d, spot.commune)
-        return [(o, d, c) for o, (d, c) in best.items()]
+    def _add_spots(
+        self,
+        profile: Profile,
+        weights: dict[Theme, float],
+        today: int,
+        radius: float,
+        spots: list[int],
+        best: _Best,
+    ) -> None:
+        lat, lon = profile.place.lat, profile.place.lon
+        for s_idx in spots:
+            spot = self.index.spots[s_idx]
+            d = haversine_km(lat, lon, spot.lat, spot.lon)
+            if d <= radius:
+                self._consider(profile, weights, today, radius, spot, d, best)
 
-    def _wider(self, themes: tuple[Theme, ...], place: Place, radius: float):  # type: ignore[no-untyped-def]
-        """Wider and wider searches, lazily: (step, candidates, radius used for scoring)."""
+    def _consider(
+        self,
+        profile: Profile,
+        weights: dict[Theme, float],
+        today: int,
+        radius: float,
+        spot: Spot,
+        d: float,
+        best: _Best,
+    ) -> None:
+        c = self.index.compacts[spot.offer]
+        if not eligible(c, profile):
+            return
+        start = next_start(c, today)
+        if start is None:
+            return
+        fit = max(weights.get(t, 0.0) for t in c.themes)  # type: ignore[call-overload]
+        score = 3.0 * fit - d / max(radius, 1.0) + _date_score(c, start, today)
+        best.add((score, spot.offer, d, spot.commune, start))
+
+    def _wider(
+        self, themes: tuple[Theme, ...], place: Place, radius: float
+    ) -> Iterator[tuple[Widening, float, list[int]]]:
+        """Wider and wider searches, lazily: (step, radius used for scoring, spots)."""
         r = radius
         while r < MAX_FURTHER_KM:
             r = min(r * 2, MAX_FURTHER_KM)
-            yield Widening.FURTHER, self._within(themes, place, r), r
-        dep = [self.index.by_department.get((t, place.department), []) for t in themes]
-        hits = self._spots(dep, place)
-        yield Widening.DEPARTMENT, hits, max((d or 0 for _o, d, _c in hits), default=r)
-        hits = self._spots([self.index.by_theme.get(t, []) for t in themes], place)
-        yield Widening.REGION, hits, max((d or 0 for _o, d, _c in hits), default=r)
+            spots = [
+                s
+                for i, j in cells_around(place.lat, place.lon, r)
+                for t in themes
+                for s in self.index.by_cell.get((t, i, j), ())
+            ]
+            yield Widening.FURTHER, r, spots
+        dep = [s for t in themes for s in self.index.by_department.get((t, place.department), ())]
+        yield Widening.DEPARTMENT, inf, dep
+        yield Widening.REGION, inf, [s for t in themes for s in self.index.by_theme.get(t, ())]
 
-    def _remote(self, themes: tuple[Theme, ...]) -> list[_Hit]:
-        seen: dict[int, _Hit] = {}
-        for theme in themes:
-            for o in self.index.remote.get(theme, ()):
-                seen[o] = (o, None, None)
-        return list(seen.values())
+    def _suggestion(self, cand: _Cand, place: Place) -> Suggestion:
+        score, o, d, commune, start = cand
+        if d is not None:  # the great-circle distance, for the few that are shown
+            d = self._exact_distance(o, place, d)
+        return Suggestion(
+            o,
+            self.catalogue.offer(o),
+            None if d is None else round(d, 1),
+            commune,
+            date.fromordinal(start) if start else None,
+            round(score, 3),
+        )
 
-    # -- ranking -------------------------------------------------------------------------
-
-    def _rank(
-        self,
-        profile: Profile,
-        themes: tuple[Theme, ...],
-        hits: list[_Hit],
-        today: int,
-        radius: float,
-        limit: int,
-    ) -> list[Suggestion]:
-        weights = {t: THEME_WEIGHTS[min(i, len(THEME_WEIGHTS) - 1)] for i, t in enumerate(themes)}
-        scored: list[tuple[float, int, float | None, str | None, int]] = []
-        compacts = self.index.compacts
-        for o, d, commune in hits:
-            c = compacts[o]
-            if not eligible(c, profile):
-                continue
-            start = next_start(c, today)
-            if start is None:
-                continue
-            fit = max((weights.get(t, 0.0) for t in c.themes), default=0.0)  # type: ignore[call-overload]
-            distance = REMOTE_DISTANCE if d is None else d / max(radius, 1.0)
-            soon = min(max(start - today, 0) / SOON_DAYS, 1.0) if start else 0.0
-            score = 3.0 * fit - distance - 0.6 * soon + (0.1 if c.free else 0.0)
-            scored.append((score, o, d, commune, start))
-        best = heapq.nlargest(limit, scored, key=lambda t: (t[0], -t[1]))
-        return [
-            Suggestion(
-                o,
-                self.catalogue.offer(o),
-                None if d is None else round(d, 1),
-                commune,
-                date.fromordinal(start) if start else None,
-                round(score, 3),
-            )
-            for score, o, d, commune, start in best
+    def _exact_distance(self, o: int, place: Place, approx: float) -> float:
+        exact = [
+            haversine_km(place.lat, place.lon, p.lat, p.lon)
+            for p in self.catalogue.offer(o).places
+            if p.lat is not None and p.lon is not None
         ]
+        return min(exact, default=approx)
+
+
+def _date_score(c: Compact, start: int, today: int) -> float:
+    soon = min(max(start - today, 0) / SOON_DAYS, 1.0) if start else 0.0
+    return -0.6 * soon + (FREE_BONUS if c.free else 0.0)
+
+
+def _cells_by_distance(lat: float, lon: float, radius: float) -> list[tuple[float, int, int]]:
+    """The cells a circle may touch, with the smallest distance from the centre to each."""
+    kx = KM_PER_DEG_LAT * cos(radians(lat))
+    out = []
+    for i, j in cells_around(lat, lon, radius):
+        near_lat = min(max(lat, i * LAT_CELL), (i + 1) * LAT_CELL)
+        near_lon = min(max(lon, j * LON_CELL), (j + 1) * LON_CELL)
+        d = sqrt(((near_lon - lon) * kx) ** 2 + ((near_lat - lat) * KM_PER_DEG_LAT) ** 2)
+        if d <= radius:
+            out.append((d, i, j))
+    out.sort()
+    return out
 
 
 def eligible(c: Compact, profile: Profile) -> bool:
