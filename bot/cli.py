@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import cast
 
-from bot.paths import CATALOGUE_DIR
+from bot.paths import CATALOGUE_DIR, FLOWS_DIR
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -32,6 +32,21 @@ def _parser() -> argparse.ArgumentParser:
     sug.add_argument("--catalogue", type=Path, default=CATALOGUE_DIR)
     sug.add_argument("--today", help="date of the search (YYYY-MM-DD), default today")
 
+    chat = sub.add_parser("chat", help="talk with the bot in this terminal")
+    chat.add_argument("--flow", default="beneficiary", help="beneficiary or volunteer")
+    chat.add_argument("--lang", default=None, help="fr, en… (default: ask first)")
+    chat.add_argument("--json", action="store_true", help="one JSON line per bot reply")
+    chat.add_argument("--catalogue", type=Path, default=CATALOGUE_DIR)
+    chat.add_argument("--flows", type=Path, default=FLOWS_DIR)
+    chat.add_argument("--today", help="date of the conversation (YYYY-MM-DD), default today")
+
+    flows = sub.add_parser("flows", help="check the dialogue flows or draw one")
+    flows_sub = flows.add_subparsers(dest="flows_command", required=True)
+    fcheck = flows_sub.add_parser("check", help="schema, graph, translations and FALC checks")
+    fcheck.add_argument("directory", nargs="?", type=Path, default=FLOWS_DIR)
+    graph = flows_sub.add_parser("graph", help="print a Mermaid diagram of a flow")
+    graph.add_argument("flow", help="a flow id (beneficiary, volunteer) or a YAML file")
+    graph.add_argument("--flows", type=Path, default=FLOWS_DIR)
     return p
 
 
@@ -39,6 +54,8 @@ def _parser() -> argparse.ArgumentParser:
 COMMANDS = {
     "catalogue": "bot.commands.catalogue",
     "suggest": "bot.commands.suggest",
+    "chat": "bot.channels.terminal",
+    "flows": "bot.commands.flows",
 }
 
 

@@ -17,7 +17,15 @@ from math import cos, inf, radians, sqrt
 
 from bot.catalogue.gazetteer import Place
 from bot.catalogue.geo import haversine_km
-from bot.catalogue.index import KM_PER_DEG_LAT, LAT_CELL, LON_CELL, Compact, Spot, cells_around
+from bot.catalogue.index import (
+    KM_PER_DEG_LAT,
+    LAT_CELL,
+    LON_CELL,
+    Compact,
+    Spot,
+    cell,
+    cells_around,
+)
 from bot.catalogue.load import Catalogue
 from bot.catalogue.model import Offer, Theme
 from bot.messages import DEFAULT_LANG, Messages
@@ -272,15 +280,28 @@ def _date_score(c: Compact, start: int, today: int) -> float:
 def _cells_by_distance(lat: float, lon: float, radius: float) -> list[tuple[float, int, int]]:
     """The cells a circle may touch, with the smallest distance from the centre to each."""
     kx = KM_PER_DEG_LAT * cos(radians(lat))
-    out = []
-    for i, j in cells_around(lat, lon, radius):
-        near_lat = min(max(lat, i * LAT_CELL), (i + 1) * LAT_CELL)
-        near_lon = min(max(lon, j * LON_CELL), (j + 1) * LON_CELL)
-        d = sqrt(((near_lon - lon) * kx) ** 2 + ((near_lat - lat) * KM_PER_DEG_LAT) ** 2)
-        if d <= radius:
-            out.append((d, i, j))
+    dlat = radius / KM_PER_DEG_LAT
+    dlon = radius / max(kx, 1.0)
+    i0, j0 = cell(lat - dlat, lon - dlon)
+    i1, j1 = cell(lat + dlat, lon + dlon)
+    rows = [
+        (i, _gap(lat, i * LAT_CELL, (i + 1) * LAT_CELL) * KM_PER_DEG_LAT) for i in range(i0, i1 + 1)
+    ]
+    cols = [(j, _gap(lon, j * LON_CELL, (j + 1) * LON_CELL) * kx) for j in range(j0, j1 + 1)]
+    r2 = radius * radius
+    out = [
+        (sqrt(dy * dy + dx * dx), i, j)
+        for i, dy in rows
+        for j, dx in cols
+        if dy * dy + dx * dx <= r2
+    ]
     out.sort()
     return out
+
+
+def _gap(x: float, low: float, high: float) -> float:
+    """How far x lies outside [low, high] (0 inside)."""
+    return low - x if x < low else x - high if x > high else 0.0
 
 
 def eligible(c: Compact, profile: Profile) -> bool:

@@ -9,6 +9,7 @@ from bot.cache import cached
 from bot.catalogue.gazetteer import Gazetteer
 from bot.catalogue.load import Catalogue, load_catalogue
 from bot.catalogue.themes import Lexicon
+from bot.dialogue.flow import Flow, load_flows
 from bot.matching import Matcher
 from bot.messages import Messages
 from bot.paths import CATALOGUE_DIR, FLOWS_DIR
@@ -23,6 +24,7 @@ class Resources:
     catalogue: Catalogue
     matcher: Matcher
     messages: Messages
+    flows: dict[str, Flow]
 
 
 def load_base(
@@ -52,4 +54,5 @@ def load_resources(
     gazetteer, lexicon = load_base(catalogue_dir, cache_dir)
     catalogue = load_catalogue(catalogue_dir, gazetteer, cache_dir)
     messages = Messages.load(flows_dir / "messages.yaml")
-    return Resources(gazetteer, lexicon, catalogue, Matcher(catalogue), messages)
+    flows = load_flows(flows_dir)
+    return Resources(gazetteer, lexicon, catalogue, Matcher(catalogue), messages, flows)

@@ -174,7 +174,10 @@ def _message(err: Any, field: str, model: type[BaseModel], loc: Loc) -> str:
     if kind.endswith("_type") or kind.endswith("_parsing") or kind == "enum":
         return f"'{field}': {err['msg'].lower()}, got {_short(got)}"
     if kind == "string_pattern_mismatch":
-        hint = _PATTERN_HINTS.get(str(loc[-1]) if loc else "", "the expected form")
+        pattern = str((err.get("ctx") or {}).get("pattern", ""))
+        hint = _PATTERN_HINTS.get(pattern) or _PATTERN_HINTS.get(
+            str(loc[-1]) if loc else "", "the expected form"
+        )
         return f"'{field}': {_short(got)} is not {hint}"
     if kind == "value_error":
         return f"'{field}': {str(err['msg']).removeprefix('Value error, ')}"
@@ -182,6 +185,8 @@ def _message(err: Any, field: str, model: type[BaseModel], loc: Loc) -> str:
 
 
 _PATTERN_HINTS = {
+    r"^[a-z][a-z0-9_]{0,31}$": "an id of lowercase letters, digits or '_' starting with a "
+    "letter (at most 32)",
     "phone": "a phone number like 05 36 49 00 00",
     "email": "an e-mail address like contact@example.org",
     "url": "a web address starting with https://",

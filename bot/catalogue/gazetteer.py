@@ -113,8 +113,9 @@ class Gazetteer:
             for key in _keys(c.name):
                 if c not in self._by_key[key]:
                     self._by_key[key].append(c)
-                    self._fuzzy_keys.append(key)
-                    self._fuzzy_owner.append(c)
+                    if " " not in key:  # typos are matched on the name without spaces
+                        self._fuzzy_keys.append(key)
+                        self._fuzzy_owner.append(c)
                 ph = phonetic(key)
                 if c not in self._by_phonetic[ph]:
                     self._by_phonetic[ph].append(c)
@@ -250,13 +251,17 @@ class Gazetteer:
     def _resolve_fuzzy(self, key: str) -> Resolution:
         compact = key.replace(" ", "")
         scores: dict[str, tuple[float, Commune]] = {}
-        for query, choices in ((key, self._fuzzy_keys), (compact, self._fuzzy_keys)):
-            for _choice, score, idx in process.extract(
-                query, choices, scorer=fuzz.ratio, processor=None, limit=12, score_cutoff=60
-            ):
-                c = self._fuzzy_owner[idx]
-                if score > scores.get(c.insee, (0.0, c))[0]:
-                    scores[c.insee] = (score, c)
+        for _choice, score, idx in process.extract(
+            compact,
+            self._fuzzy_keys,
+            scorer=fuzz.ratio,
+            processor=None,
+            limit=12,
+            score_cutoff=60,
+        ):
+            c = self._fuzzy_owner[idx]
+            if score > scores.get(c.insee, (0.0, c))[0]:
+                scores[c.insee] = (score, c)
         ranked = sorted(scores.values(), key=lambda sc: (-round(sc[0] / 4), -sc[1].population))
         if not ranked:
             return Resolution(Outcome.UNKNOWN)

@@ -30,6 +30,7 @@ class Compact(NamedTuple):
     remote: bool
     free: bool
     trainee_pay: bool
+    offer_id: str
 
 
 class Spot(NamedTuple):
@@ -62,6 +63,7 @@ def compact(idx: int, offer: Offer) -> Compact:
         remote=offer.mode is Mode.REMOTE,
         free=offer.cost.free,
         trainee_pay=offer.cost.trainee_pay,
+        offer_id=offer.id,
     )
 
 

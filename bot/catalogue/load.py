@@ -32,6 +32,7 @@ class Catalogue:
         self.index = index
         self.problems = problems  # warnings kept at load time
         self._models: dict[int, Offer] = {}
+        self._by_id: dict[str, int] | None = None
 
     def __getstate__(self) -> tuple[list[bytes], Index, list[Problem]]:
         return self.records, self.index, self.problems
@@ -46,6 +47,12 @@ class Catalogue:
         if (model := self._models.get(idx)) is None:
             model = self._models[idx] = Offer.model_validate_json(self.records[idx])
         return model
+
+    def by_id(self, offer_id: str) -> Offer | None:
+        if self._by_id is None:
+            self._by_id = {c.offer_id: c.idx for c in self.index.compacts}
+        idx = self._by_id.get(offer_id)
+        return None if idx is None else self.offer(idx)
 
     def offers(self) -> list[Offer]:
         return [self.offer(i) for i in range(len(self.records))]

@@ -1,0 +1,135 @@
+"""The terminal chat: numbered choices for a person, one message per line for a program.
+
+When stdin is a terminal the chat is interactive. Otherwise it reads one user message per line:
+a choice number, a choice label, free text, a place ("Guéret", "23000", "geo:46.17,1.87") or a
+command (/retour, /recommencer, /aide, /langue). With --json every bot reply is one JSON line,
+flushed at once. End of input ends the chat cleanly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from datetime import date
+from typing import Any, TextIO
+
+from bot.commands.common import parse_today, report_data_error
+from bot.dialogue.engine import Engine, Turn
+from bot.dialogue.replies import Ask, Card, Option, Reply, Results
+from bot.dialogue.state import Input
+from bot.resources import load_resources
+from bot.yamlsrc import DataError
+
+_GEO = re.compile(r"^\s*geo:\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$", re.IGNORECASE)
+_NUMBER = re.compile(r"^\s*(\d{1,2})\s*$")
+
+
+def reply_json(reply: Reply, expects: str | None) -> dict[str, Any]:
+    if isinstance(reply, Ask):
+        return {
+            "step": reply.step,
+            "text": reply.text,
+            "choices": [o.text for o in reply.options],
+            "expects": expects,
+        }
+    if isinstance(reply, Results):
+        return {
+            "step": reply.step,
+            "text": "\n\n".join([reply.text, *map(card_text, reply.cards)]),
+            "choices": [],
+            "expects": None,
+            "suggestions": [
+                {
+                    "id": c.offer_id,
+                    "title": c.title,
+                    "themes": list(c.themes),
+                    "distance_km": c.distance_km,
+                }
+                for c in reply.cards
+            ],
+        }
+    return {"step": None, "text": reply.text, "choices": [], "expects": None}
+
+
+def card_text(card: Card) -> str:
+    lines = [f"▶ {card.title}", f"  {card.reason}"]
+    lines += [f"  {label} : {value}" for label, value in card.lines]
+    return "\n".join(lines)
+
+
+def render_text(reply: Reply) -> str:
+    if isinstance(reply, Ask):
+        numbered = [f"  {n}. {o.text}" for n, o in enumerate(reply.options, start=1)]
+        return "\n".join([reply.text, *numbered])
+    if isinstance(reply, Results):
+        return "\n\n".join([reply.text, *map(card_text, reply.cards)])
+    return reply.text
+
+
+class TerminalChat:
+    def __init__(self, engine: Engine, today: date, out: TextIO, as_json: bool) -> None:
+        self.engine = engine
+        self.today = today
+        self.out = out
+        self.as_json = as_json
+        self.options: tuple[Option, ...] = ()
+
+    def show(self, turn: Turn) -> None:
+        for n, reply in enumerate(turn.replies):
+            last = n == len(turn.replies) - 1
+            if isinstance(reply, Ask):
+                self.options = reply.options
+            if self.as_json:
+                line = json.dumps(
+                    reply_json(reply, turn.expects if last else None), ensure_ascii=False
+                )
+            else:
+                line = render_text(reply) + "\n"
+            print(line, file=self.out, flush=True)
+        if not turn.replies or turn.state.done:
+            self.options = ()
+
+    def to_input(self, line: str, step: str) -> Input:
+        if m := _GEO.match(line):
+            return Input(location=(float(m.group(1)), float(m.group(2))))
+        if (m := _NUMBER.match(line)) and self.options:
+            n = int(m.group(1))
+            if 1 <= n <= len(self.options):
+                return Input(choice=self.options[n - 1].id, step=step)
+        return Input(text=line)
+
+
+def run(args: argparse.Namespace) -> int:
+    return run_chat(args, sys.stdin, sys.stdout)
+
+
+def run_chat(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+    try:
+        res = load_resources(args.catalogue, args.flows)
+    except DataError as exc:
+        return report_data_error(exc)
+    if args.flow not in res.flows:
+        print(f"unknown flow '{args.flow}' (known: {', '.join(res.flows)})", file=sys.stderr)
+        return 2
+    if args.lang is not None and args.lang not in res.messages.languages:
+        known = ", ".join(res.messages.languages)
+        print(f"unknown language '{args.lang}' (known: {known})", file=sys.stderr)
+        return 2
+    engine = Engine(res.flows, res)
+    chat = TerminalChat(engine, parse_today(args.today), stdout, args.json)
+    turn = engine.start(args.flow, chat.today, args.lang)
+    chat.show(turn)
+    interactive = stdin.isatty() and not args.json
+    while True:
+        if interactive:
+            print("> ", end="", file=stdout, flush=True)
+        line = stdin.readline()
+        if not line:
+            return 0
+        line = line.rstrip("\r\n")
+        if not line.strip():
+            continue
+        turn = engine.handle(turn.state, chat.to_input(line, turn.state.step), chat.today)
+        chat.show(turn)

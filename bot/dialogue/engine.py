@@ -1,0 +1,489 @@
+"""The dialogue engine: state + input -> new state + replies. Pure: no I/O, no clock.
+
+Global commands (retour, recommencer, aide, langue, stop) win over every step. Typed text on a
+step with buttons is matched against the labels and the lexicon; a close match is confirmed
+("Vouliez-vous dire … ?"), nonsense re-asks with the buttons. Nothing ends in a dead end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from bot.catalogue.gazetteer import Outcome, Resolution
+from bot.catalogue.text import fold
+from bot.dialogue.flow import Flow, Kind, Step
+from bot.dialogue.profile import answer_text, matches
+from bot.dialogue.replies import Ask, Option, Reply, Say
+from bot.dialogue.showing import Shower
+from bot.dialogue.state import Answer, Command, Input, Pending, State
+from bot.dialogue.understand import guess_choice, parse_number, words
+from bot.resources import Resources
+
+MAX_AUTO_STEPS = 50  # info steps chained without input: a guard against a looping flow
+COMMANDS: tuple[Command, ...] = ("back", "restart", "help", "language", "stop")
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    state: State
+    replies: list[Reply]
+
+    @property
+    def expects(self) -> str | None:
+        last = self.replies[-1] if self.replies else None
+        return last.expects if isinstance(last, Ask) else None
+
+
+class Engine:
+    def __init__(self, flows: dict[str, Flow], resources: Resources) -> None:
+        self.flows = flows
+        self.res = resources
+        self.msg = resources.messages
+        self.show = Shower(resources)
+        self._command_words = {
+            (lang, cmd): words(self.msg.get(f"command_words_{cmd}", lang))
+            for lang in self.msg.languages
+            for cmd in COMMANDS
+        }
+
+    # -- entry points ---------------------------------------------------------------------
+
+    def start(
+        self,
+        flow_id: str,
+        today: date,
+        lang: str | None = None,
+        context: dict[str, str] | None = None,
+    ) -> Turn:
+        """A new conversation. A known language skips the language step."""
+        flow = self.flows[flow_id]
+        state = State(
+            flow=flow.id,
+            version=flow.version,
+            lang=lang or "fr",
+            step=flow.start,
+            context=context or {},
+        )
+        first = flow.step(flow.start)
+        if lang and first.setting:
+            state = self._advance(flow, state, first, state.answers)
+        return self._enter(flow, state, [], today)
+
+    def current(self, state: State, today: date) -> Turn:
+        """Ask the current question again (after a restart of the bot, or a stale button)."""
+        return self._enter(self.flow_of(state), state, [], today)
+
+    def flow_of(self, state: State) -> Flow:
+        return self.flows[state.flow]
+
+    def handle(self, state: State, inp: Input, today: date) -> Turn:
+        flow = self.flows.get(state.flow)
+        if flow is None:  # a flow that was removed: start the default one again
+            return self.start(next(iter(self.flows)), today, state.lang, state.context)
+        if not flow.has_step(state.step) or state.version != flow.version:
+            state = self._migrate(flow, state)
+        state = state.model_copy(update={"turns": state.turns + 1})
+        command = inp.command or self._command_in(inp.text, state.lang)
+        if command is not None:
+            return self._command(flow, state, command, today)
+        if state.done:
+            turn = self.start(flow.id, today, state.lang, state.context)
+            return Turn(turn.state, [Say(self.msg.get("finished", state.lang)), *turn.replies])
+        if inp.step is not None and inp.step != state.step:
+            return self._enter(flow, state, [Say(self.msg.get("stale_button", state.lang))], today)
+        if state.pending is not None:
+            return self._pending(flow, state, inp, today)
+        return self._answer(flow, flow.step(state.step), state, inp, today)
+
+    # -- commands ---------------------------------------------------------------------------
+
+    def _command_in(self, text: str | None, lang: str) -> Command | None:
+        """A command typed as text: "/retour", "retour", "?"… in the person's language or French."""
+        if not text or len(text) > 30:
+            return None
+        stripped = text.strip()
+        if stripped == "?":
+            return "help"
+        key = fold(stripped.split()[0] if stripped.startswith("/") else stripped)
+        for cmd in COMMANDS:
+            found = self._command_words.get((lang, cmd)) or self._command_words[("fr", cmd)]
+            if key in found or key in self._command_words[("fr", cmd)]:
+                return cmd
+        return None
+
+    def _command(self, flow: Flow, state: State, command: Command, today: date) -> Turn:
+        lang = state.lang
+        if command == "restart":
+            turn = self.start(flow.id, today, lang, state.context)
+            return Turn(turn.state, [Say(self.msg.get("restarted", lang)), *turn.replies])
+        if command == "stop":
+            done = state.model_copy(update={"done": True, "pending": None})
+            return Turn(done, [Say(self.msg.get("stopped", lang))])
+        if state.done:
+            return self.start(flow.id, today, lang, state.context)
+        if command == "help":
+            step = flow.step(state.step)
+            text = flow.text(step.help, lang) if step.help else self.msg.get("help_generic", lang)
+            return self._enter(flow, state, [Say(text)], today)
+        if command == "language":
+            asking = state.model_copy(update={"pending": Pending(kind="lang")})
+            return Turn(asking, [self._language_question(asking)])
+        return self._back(flow, state, today)
+
+    def _back(self, flow: Flow, state: State, today: date) -> Turn:
+        if state.pending is not None:  # first undo the question inside the step
+            return self._enter(flow, state.model_copy(update={"pending": None}), [], today)
+        history = [s for s in state.history if flow.has_step(s)]
+        if not history:
+            return self._enter(flow, state, [Say(self.msg.get("at_start", state.lang))], today)
+        previous = history[-1]
+        back = state.model_copy(
+            update={"step": previous, "history": history[:-1], "editing": False, "page": 0}
+        )
+        replies: list[Reply] = []
+        step = flow.step(previous)
+        if step.kind not in (Kind.RESULTS, Kind.SUMMARY) and previous in state.answers:
+            given = self._answer_text(step, state.answers[previous], state.lang)
+            replies.append(Say(self.msg.get("previous_answer", state.lang, answer=given)))
+        return self._enter(flow, back, replies, today)
+
+    def _language_question(self, state: State) -> Ask:
+        options = tuple(
+            Option(f"lang_{code}", name, selected=code == state.lang)
+            for code, name in self.msg.languages.items()
+        )
+        return Ask(state.step, self.msg.get("choose_language", state.lang), "choice", options)
+
+    # -- pending questions inside a step --------------------------------------------------------
+
+    def _pending(self, flow: Flow, state: State, inp: Input, today: date) -> Turn:
+        pending = state.pending
+        assert pending is not None
+        step = flow.step(state.step)
+        clear = state.model_copy(update={"pending": None})
+        if pending.kind == "lang":
+            code = (inp.choice or "").removeprefix("lang_")
+            if code not in self.msg.languages and inp.text:
+                guess = guess_choice(inp.text, [(c, n) for c, n in self.msg.languages.items()])
+                code = guess.choice_id if guess else ""
+            if code in self.msg.languages:
+                return self._enter(flow, clear.model_copy(update={"lang": code}), [], today)
+            return Turn(
+                state,
+                [Say(self.msg.get("not_understood", state.lang)), self._language_question(state)],
+            )
+        if pending.kind == "confirm":
+            yes = self._yes_no(inp, state.lang)
+            if yes is True and pending.value is not None:
+                return self._accept(flow, step, clear, pending.value, today)
+            if yes is False:
+                return self._enter(flow, clear, [], today)
+            return self._answer(flow, step, clear, inp, today)  # a fresh answer instead
+        # place candidates
+        for option in pending.options:
+            if inp.choice == option["insee"] or (
+                inp.text
+                and inp.text.strip().isdigit()
+                and int(inp.text) == pending.options.index(option) + 1
+            ):
+                return self._accept(flow, step, clear, option, today)
+        if inp.choice == "other":
+            return self._enter(flow, clear, [], today)
+        return self._answer(flow, step, clear, inp, today)
+
+    def _yes_no(self, inp: Input, lang: str) -> bool | None:
+        if inp.choice in ("yes", "no"):
+            return inp.choice == "yes"
+        if not inp.text:
+            return None
+        text = fold(inp.text)
+        if text in words(self.msg.get("yes_words", lang)) | {
+            fold(self.msg.get("answer_yes", lang))
+        }:
+            return True
+        if text in words(self.msg.get("no_words", lang)) | {fold(self.msg.get("answer_no", lang))}:
+            return False
+        return None
+
+    # -- answers ------------------------------------------------------------------------------
+
+    def _answer(self, flow: Flow, step: Step, state: State, inp: Input, today: date) -> Turn:
+        lang = state.lang
+        if step.kind is Kind.YESNO:
+            yes = self._yes_no(inp, lang)
+            if yes is None:
+                return self._reask(flow, state, "not_understood", today)
+            return self._accept(flow, step, state, "yes" if yes else "no", today)
+        if step.kind is Kind.CHOICE or step.kind is Kind.RESULTS or step.kind is Kind.SUMMARY:
+            return self._choice(flow, step, state, inp, today)
+        if step.kind is Kind.CHOICES:
+            return self._multiple(flow, step, state, inp, today)
+        if step.kind is Kind.NUMBER:
+            return self._number(flow, step, state, inp, today)
+        if step.kind is Kind.PLACE:
+            return self._place(flow, step, state, inp, today)
+        if step.kind is Kind.TEXT:
+            text = (inp.text or "").strip()
+            if not text:
+                return self._reask(flow, state, "text_empty", today)
+            return self._accept(flow, step, state, text[:500], today)
+        return self._enter(flow, state, [], today)  # info: nothing to answer
+
+    def _choice(self, flow: Flow, step: Step, state: State, inp: Input, today: date) -> Turn:
+        options = self.show.options(flow, step, state)
+        ids = {o.id for o in options}
+        choice_id = inp.choice if inp.choice in ids else None
+        if choice_id is None and inp.text and {"yes", "no"} <= ids:
+            yes = self._yes_no(Input(text=inp.text), state.lang)
+            choice_id = None if yes is None else ("yes" if yes else "no")
+        if choice_id is None and inp.text:
+            themed = [c for c in step.choices if c.data.themes or c.id == "unsure"]
+            guess = guess_choice(
+                inp.text, [(o.id, o.label) for o in options], self.res.lexicon, themed
+            )
+            if guess is not None and not guess.sure:
+                label = next(o.text for o in options if o.id == guess.choice_id)
+                asking = state.model_copy(
+                    update={"pending": Pending(kind="confirm", value=guess.choice_id)}
+                )
+                return Turn(asking, [self._confirm_question(asking, label)])
+            choice_id = guess.choice_id if guess else None
+        if choice_id is None:
+            return self._reask(flow, state, "not_understood", today)
+        return self._accept(flow, step, state, choice_id, today)
+
+    def _confirm_question(self, state: State, label: str) -> Ask:
+        yes, no = self.msg.get("answer_yes", state.lang), self.msg.get("answer_no", state.lang)
+        return Ask(
+            state.step,
+            self.msg.get("did_you_mean", state.lang, label=label),
+            "choice",
+            (Option("yes", yes, "👍"), Option("no", no, "👎")),
+        )
+
+    def _multiple(self, flow: Flow, step: Step, state: State, inp: Input, today: date) -> Turn:
+        lang = state.lang
+        raw = state.answers.get(step.id)
+        selected = list(raw) if isinstance(raw, list) and state.step == step.id else []
+        done = inp.choice == "done" or (
+            inp.text is not None and fold(inp.text) in words(self.msg.get("done_words", lang))
+        )
+        if done:
+            if len(selected) < (step.min or 1):
+                return self._reask(flow, state, "choose_at_least", today, n=step.min or 1)
+            return self._accept(flow, step, state, selected, today)
+        labels = [(c.id, flow.text(c.label, lang)) for c in step.choices]
+        picked: list[str] = []
+        if inp.choice in {c for c, _l in labels}:
+            picked = [inp.choice] if inp.choice else []
+        elif inp.text:
+            for part in inp.text.replace(";", ",").split(","):
+                guess = guess_choice(part, labels) if part.strip() else None
+                if guess is not None and guess.sure:
+                    picked.append(guess.choice_id)
+        if not picked:
+            return self._reask(flow, state, "not_understood", today)
+        for choice_id in picked:
+            if choice_id in selected:
+                selected.remove(choice_id)
+            else:
+                selected.append(choice_id)
+        answers = {**state.answers, step.id: selected}
+        return self._enter(flow, state.model_copy(update={"answers": answers}), [], today)
+
+    def _number(self, flow: Flow, step: Step, state: State, inp: Input, today: date) -> Turn:
+        value = parse_number(inp.text or "")
+        if value is None:
+            return self._reask(flow, state, "number_invalid", today)
+        low = step.min if step.min is not None else 0
+        high = step.max if step.max is not None else 10**6
+        if not low <= value <= high:
+            return self._reask(flow, state, "number_range", today, min=low, max=high)
+        return self._accept(flow, step, state, value, today)
+
+    def _place(self, flow: Flow, step: Step, state: State, inp: Input, today: date) -> Turn:
+        gaz = self.res.gazetteer
+        if inp.location is not None:
+            found = gaz.resolve(f"{inp.location[0]:.6f},{inp.location[1]:.6f}")
+        elif inp.text and inp.text.strip():
+            found = gaz.resolve(inp.text.strip().removeprefix("geo:").strip())
+            if inp.text.strip().startswith("geo:"):
+                found = gaz.resolve(inp.text.strip())
+        else:
+            return self._reask(flow, state, "place_unknown", today)
+        return self._place_found(flow, step, state, found, today)
+
+    def _place_found(
+        self, flow: Flow, step: Step, state: State, found: Resolution, today: date
+    ) -> Turn:
+        lang = state.lang
+        preset = state.context.get("department")
+        candidates = list(found.candidates)
+        if found.outcome is Outcome.AMBIGUOUS and preset:
+            local = [c for c in candidates if c.department == preset]
+            if len(local) == 1:
+                return self._accept(flow, step, state, self.show.place_value_of(local[0]), today)
+            candidates.sort(key=lambda c: c.department != preset)
+        if found.outcome is Outcome.FOUND and found.place is not None:
+            value = self.show.place_value(found.place)
+            if found.corrected:
+                label = self.show.place_label(value, lang)
+                asking = state.model_copy(update={"pending": Pending(kind="confirm", value=value)})
+                return Turn(asking, [self._confirm_question(asking, label)])
+            return self._accept(flow, step, state, value, today)
+        if found.outcome is Outcome.OUTSIDE:
+            if found.outside is not None:
+                where = self.msg.get(
+                    "place_with_department",
+                    lang,
+                    name=found.outside.name,
+                    department=found.outside.department_name,
+                )
+                text = self.msg.get("place_outside", lang, place=where)
+            else:
+                text = self.msg.get("place_outside_point", lang)
+            return self._enter(flow, state, [Say(text)], today)
+        if candidates:
+            key = "place_ambiguous" if found.outcome is Outcome.AMBIGUOUS else "place_maybe"
+            values = [self.show.place_value_of(c) for c in candidates]
+            asking = state.model_copy(update={"pending": Pending(kind="place", options=values)})
+            options = tuple(
+                Option(v["insee"], self.show.place_label(v, lang), "📍") for v in values
+            )
+            options += (Option("other", self.msg.get("place_other", lang), "✏️"),)
+            return Turn(asking, [Ask(state.step, self.msg.get(key, lang), "choice", options)])
+        return self._reask(flow, state, "place_unknown", today)
+
+    # -- moving on ----------------------------------------------------------------------------
+
+    def _accept(self, flow: Flow, step: Step, state: State, value: Answer, today: date) -> Turn:
+        lang = state.lang
+        if step.kind is Kind.RESULTS:
+            return self._results_choice(flow, step, state, str(value), today)
+        if step.kind is Kind.SUMMARY and isinstance(value, str) and value.startswith("edit_"):
+            target = value.removeprefix("edit_")
+            editing = state.model_copy(update={"step": target, "editing": True})
+            return self._enter(flow, editing, [], today)
+        choice = next((c for c in step.choices if c.id == value), None)
+        if choice is not None and choice.action == "restart":
+            return self._command(flow, state, "restart", today)
+        if choice is not None and choice.action == "stop":
+            return self._command(flow, state, "stop", today)
+        answers = dict(state.answers)
+        if step.store and step.kind is not Kind.SUMMARY:
+            answers[step.id] = value
+        if choice is not None and choice.data.lang and choice.data.lang in self.msg.languages:
+            lang = choice.data.lang
+        moved = state.model_copy(update={"lang": lang})
+        moved = self._advance(flow, moved, step, answers, jump=choice.next if choice else None)
+        return self._enter(flow, moved, [], today)
+
+    def _advance(
+        self,
+        flow: Flow,
+        state: State,
+        step: Step,
+        answers: dict[str, Answer],
+        jump: str | None = None,
+    ) -> State:
+        history = [*state.history, step.id]
+        target = jump or next_step(step, answers)
+        if state.editing and step.kind in _ASKING:
+            target = next((s.id for s in flow.steps if s.kind is Kind.SUMMARY), target)
+            # the ideas shown before may not fit the new answer: the summary searches again
+            answers = {
+                k: v
+                for k, v in answers.items()
+                if not (flow.has_step(k) and flow.step(k).kind is Kind.RESULTS)
+            }
+        if target is None:
+            return state.model_copy(
+                update={
+                    "answers": answers,
+                    "history": history,
+                    "done": True,
+                    "pending": None,
+                    "editing": False,
+                }
+            )
+        return state.model_copy(
+            update={
+                "answers": answers,
+                "history": history,
+                "step": target,
+                "pending": None,
+                "editing": False,
+                "page": 0,
+            }
+        )
+
+    def _results_choice(
+        self, flow: Flow, step: Step, state: State, choice_id: str, today: date
+    ) -> Turn:
+        if choice_id == "more":
+            more = state.model_copy(update={"page": state.page + 1})
+            return self._enter(flow, more, [], today)
+        moved = self._advance(flow, state, step, dict(state.answers))
+        return self._enter(flow, moved, [], today)
+
+    def _reask(self, flow: Flow, state: State, key: str, today: date, **fields: Any) -> Turn:
+        said = Say(self.msg.get(key, state.lang, **fields))
+        step = flow.step(state.step)
+        if step.kind in (Kind.RESULTS, Kind.SUMMARY):  # the buttons again, not the whole page
+            return Turn(state, [said, self.show.question(flow, step, state)])
+        return self._enter(flow, state, [said], today)
+
+    def _enter(self, flow: Flow, state: State, replies: list[Reply], today: date) -> Turn:
+        """Show the current step; info steps say their text and move on by themselves."""
+        for _ in range(MAX_AUTO_STEPS):
+            if state.done:
+                return Turn(state, replies)
+            step = flow.step(state.step)
+            if step.kind is Kind.INFO:
+                replies.append(Say(self.show.step_text(flow, step, state)))
+                state = self._advance(flow, state, step, dict(state.answers))
+                continue
+            if step.kind is Kind.RESULTS:
+                state, shown = self.show.results(flow, step, state, today)
+                replies.extend(shown)
+                return Turn(state, replies)
+            if step.kind is Kind.SUMMARY:
+                replies.extend(self.show.summary(flow, step, state, today))
+                return Turn(state, replies)
+            replies.append(self.show.question(flow, step, state))
+            return Turn(state, replies)
+        raise RuntimeError(f"flow {flow.id} loops through info steps at {state.step}")
+
+    def _answer_text(self, step: Step, value: Answer, lang: str) -> str:
+        return answer_text(
+            step, value, lang, self.msg.get("answer_yes", lang), self.msg.get("answer_no", lang)
+        )
+
+    def _migrate(self, flow: Flow, state: State) -> State:
+        """A state from an older version of the flow: keep the answers that still fit."""
+        answers = {k: v for k, v in state.answers.items() if flow.has_step(k)}
+        history = [s for s in state.history if flow.has_step(s)]
+        step = state.step if flow.has_step(state.step) else (history[-1] if history else flow.start)
+        return state.model_copy(
+            update={
+                "version": flow.version,
+                "answers": answers,
+                "history": history,
+                "step": step,
+                "pending": None,
+            }
+        )
+
+
+_ASKING = frozenset({Kind.CHOICE, Kind.CHOICES, Kind.YESNO, Kind.TEXT, Kind.NUMBER, Kind.PLACE})
+
+
+def next_step(step: Step, answers: dict[str, Answer]) -> str | None:
+    if step.next is None or isinstance(step.next, str):
+        return step.next
+    for rule in step.next:
+        if matches(rule.when, answers):
+            return rule.goto
+    return None

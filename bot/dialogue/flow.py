@@ -1,0 +1,182 @@
+"""The schema of a dialogue flow, loaded from YAML with line numbers for every problem."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+from bot.catalogue.model import Theme
+from bot.yamlsrc import DataError, Problem, Source, read_source, validate
+
+Ident = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
+Texts = dict[str, str]  # language code -> text; French first and always present
+Condition = dict[str, str | list[str]]  # answer key -> accepted choice id(s)
+
+
+class Kind(StrEnum):
+    CHOICE = "choice"  # one button
+    CHOICES = "choices"  # several buttons, then "Valider"
+    YESNO = "yesno"
+    TEXT = "text"
+    NUMBER = "number"
+    PLACE = "place"  # a commune, a postal code or a shared location
+    INFO = "info"  # says something, waits for nothing
+    RESULTS = "results"  # calls the matcher, shows cards
+    SUMMARY = "summary"  # every answer, with "modifier" for each
+
+
+QUESTION_KINDS = frozenset(
+    {Kind.CHOICE, Kind.CHOICES, Kind.YESNO, Kind.TEXT, Kind.NUMBER, Kind.PLACE}
+)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class ChoiceData(Strict):
+    """What choosing this option says about the person (read when building the search)."""
+
+    themes: list[Theme] = []
+    age: int | None = Field(default=None, ge=14, le=99)
+    radius_km: float | None = Field(default=None, gt=0, le=200)
+    jobseeker: bool | None = None
+    rsa: bool | None = None
+    lang: str | None = None  # the language step: switches the conversation's language
+
+
+class Choice(Strict):
+    id: Ident
+    emoji: str | None = None
+    label: Texts
+    data: ChoiceData = ChoiceData()
+    action: Literal["restart", "more", "stop"] | None = None
+    next: Ident | None = None  # a jump for this choice only
+
+
+class Rule(Strict):
+    when: Condition = Field(default_factory=dict, alias="if")
+    goto: Ident
+
+
+class ThemeRule(Strict):
+    when: Condition = Field(default_factory=dict, alias="if")
+    themes: list[Theme] = []
+    themes_from: Ident | None = None  # take the themes of the choice made at this step
+
+    @model_validator(mode="after")
+    def _one(self) -> ThemeRule:
+        if not self.themes and not self.themes_from:
+            raise ValueError("a theme rule needs 'themes' or 'themes_from'")
+        return self
+
+
+class Step(Strict):
+    id: Ident
+    kind: Kind
+    text: Texts
+    help: Texts | None = None
+    label: Texts | None = None  # short name of the answer in a summary ("Commune")
+    choices: list[Choice] = []
+    min: int | None = None  # number: smallest value; choices: fewest options
+    max: int | None = None
+    store: bool = True  # keep the answer (free text is kept only when a step needs it)
+    next: Ident | list[Rule] | None = None
+    themes: list[ThemeRule] = []  # results: which themes to search, first matching rule
+    setting: bool = False  # a setting (the language), not a question about the person
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Step:
+        if self.kind in (Kind.CHOICE, Kind.CHOICES) and not self.choices:
+            raise ValueError(f"a '{self.kind.value}' step needs choices")
+        if self.kind not in (Kind.CHOICE, Kind.CHOICES, Kind.RESULTS) and self.choices:
+            raise ValueError(f"a '{self.kind.value}' step takes no choices")
+        ids = [c.id for c in self.choices]
+        if len(ids) != len(set(ids)):
+            raise ValueError("two choices share an id")
+        if self.kind is Kind.RESULTS and not self.themes:
+            raise ValueError("a results step needs 'themes' rules")
+        return self
+
+
+class Flow(Strict):
+    id: Ident
+    version: Annotated[int, Field(ge=1)]
+    audience: Literal["beneficiary", "volunteer"]
+    languages: list[str] = Field(min_length=1)
+    title: Texts
+    start: Ident
+    progress: bool = False  # show "Étape 3 sur 9"
+    steps: list[Step] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ids(self) -> Flow:
+        ids = [s.id for s in self.steps]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"two steps share an id: {', '.join(dupes)}")
+        if "fr" not in self.languages:
+            raise ValueError("French ('fr') must be one of the languages")
+        return self
+
+    @cached_property
+    def _by_id(self) -> dict[str, Step]:
+        # a plain instance attribute once computed: reading it costs a dict look-up
+        return {s.id: s for s in self.steps}
+
+    def step(self, step_id: str) -> Step:
+        return self._by_id[step_id]
+
+    def step_ids(self) -> list[str]:
+        return list(self._by_id)
+
+    def has_step(self, step_id: str) -> bool:
+        return step_id in self._by_id
+
+    def text(self, texts: Texts, lang: str) -> str:
+        return texts.get(lang) or texts.get("fr") or ""
+
+
+def load_flow(path: Path) -> tuple[Flow, Source]:
+    source = read_source(path, _label(path))
+    return validate(source, Flow), source
+
+
+def load_flows(directory: Path) -> dict[str, Flow]:
+    """Every flow in `directory` (files not named messages.yaml or falc.yaml)."""
+    flows: dict[str, Flow] = {}
+    problems: list[Problem] = []
+    for path in flow_files(directory):
+        try:
+            flow, _source = load_flow(path)
+        except DataError as exc:
+            problems.extend(exc.problems)
+            continue
+        flows[flow.id] = flow
+    if problems:
+        raise DataError(problems)
+    return flows
+
+
+def flow_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.glob("*.yaml") if p.stem not in NOT_FLOWS)
+
+
+NOT_FLOWS = frozenset({"messages", "falc"})
+
+
+def _label(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,316 @@
+"""`repere flows check`: graph faults, missing translations, Telegram limits and FALC rules."""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from bot.dialogue.flow import QUESTION_KINDS, Flow, Kind, Step, Texts, flow_files, load_flow
+from bot.messages import MessagesFile
+from bot.yamlsrc import DataError, Problem, Source, read_source, validate
+
+CALLBACK_LIMIT = 64  # bytes, Telegram's callback_data
+MAX_QUESTIONS_BEFORE_RESULTS = 8
+_SENTENCE = re.compile(r"(?<=[.!?…])\s+")
+_WORD = re.compile(r"[\wÀ-ÿ'’-]+")
+_EMOJI = re.compile(r"[\U0001F000-\U0001FFFF\u2600-\u27BF\u2B00-\u2BFF]")
+
+
+class FalcRules(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    max_words: int = 15
+    abbreviations: list[str] = []
+
+
+def callback_payload(flow: Flow, step: Step, choice_id: str) -> str:
+    """What a Telegram button carries: versioned so an old button can be refused."""
+    return f"{flow.id}.{flow.version}:{step.id}:{choice_id}"
+
+
+def check_flows(directory: Path) -> list[Problem]:
+    problems: list[Problem] = []
+    rules = _rules(directory, problems)
+    try:
+        validate(read_source(directory / "messages.yaml"), MessagesFile)
+    except DataError as exc:
+        problems.extend(exc.problems)
+    for path in flow_files(directory):
+        try:
+            flow, source = load_flow(path)
+        except DataError as exc:
+            problems.extend(exc.problems)
+            continue
+        problems.extend(lint_flow(flow, source, rules))
+    return problems
+
+
+def _rules(directory: Path, problems: list[Problem]) -> FalcRules:
+    path = directory / "falc.yaml"
+    if not path.exists():
+        return FalcRules()
+    try:
+        return validate(read_source(path), FalcRules)
+    except DataError as exc:
+        problems.extend(exc.problems)
+        return FalcRules()
+
+
+def lint_flow(flow: Flow, source: Source, rules: FalcRules) -> list[Problem]:
+    out: list[Problem] = []
+    index = {s.id: i for i, s in enumerate(flow.steps)}
+
+    def at(step: Step, *rest: str | int) -> tuple[str | int, ...]:
+        return ("steps", index[step.id], *rest)
+
+    edges = _edges(flow)
+    if not flow.has_step(flow.start):
+        out.append(source.problem(("start",), f"start step '{flow.start}' does not exist"))
+    for step in flow.steps:
+        for target, loc in edges[step.id]:
+            if not flow.has_step(target):
+                out.append(
+                    source.problem(
+                        at(step, *loc), f"step '{step.id}' goes to unknown step '{target}'"
+                    )
+                )
+    # reachability from the start
+    seen = _reachable(flow, edges)
+    for step in flow.steps:
+        if step.id not in seen:
+            out.append(source.problem(at(step), f"step '{step.id}' cannot be reached"))
+    # dead ends: a question with nowhere to go, or rules that may match nothing
+    for step in flow.steps:
+        if step.kind is Kind.INFO:
+            continue
+        if step.next is None and not any(c.next or c.action for c in step.choices):
+            out.append(source.problem(at(step), f"step '{step.id}' is a dead end: give it 'next'"))
+        elif (
+            isinstance(step.next, list)
+            and all(r.when for r in step.next)
+            and not any(c.next for c in step.choices)
+        ):
+            out.append(
+                source.problem(
+                    at(step, "next"),
+                    f"step '{step.id}': every rule has a condition; add a last rule without 'if'",
+                )
+            )
+        elif step.next is None and any(not (c.next or c.action) for c in step.choices):
+            out.append(
+                source.problem(
+                    at(step), f"step '{step.id}' is a dead end for some choices: give it 'next'"
+                )
+            )
+    out += _translations(flow, source, at)
+    out += _callbacks(flow, source, at)
+    out += _conditions(flow, source, at)
+    if flow.audience == "beneficiary":
+        out += _questions_before_results(flow, source)
+        for step in flow.steps:
+            for i, c in enumerate(step.choices):
+                if not c.emoji:
+                    out.append(
+                        source.problem(
+                            at(step, "choices", i),
+                            f"choice '{c.id}' of '{step.id}' needs a pictogram (emoji)",
+                        )
+                    )
+    for loc, text in _french_texts(flow, at):
+        for message in falc_faults(text, rules):
+            out.append(source.problem(loc, message))
+    return out
+
+
+def _edges(flow: Flow) -> dict[str, list[tuple[str, tuple[str | int, ...]]]]:
+    """step id -> [(target, where in the step)], including summary edits."""
+    edges: dict[str, list[tuple[str, tuple[str | int, ...]]]] = {}
+    for step in flow.steps:
+        out: list[tuple[str, tuple[str | int, ...]]] = []
+        if isinstance(step.next, str):
+            out.append((step.next, ("next",)))
+        elif isinstance(step.next, list):
+            out += [(r.goto, ("next", i, "goto")) for i, r in enumerate(step.next)]
+        out += [(c.next, ("choices", i, "next")) for i, c in enumerate(step.choices) if c.next]
+        edges[step.id] = out
+    return edges
+
+
+def _reachable(flow: Flow, edges: dict[str, list[tuple[str, tuple[str | int, ...]]]]) -> set[str]:
+    seen = {flow.start}
+    queue = deque([flow.start])
+    summary_edits = {s.id for s in flow.steps if s.label and s.store}
+    while queue:
+        current = queue.popleft()
+        targets = [t for t, _ in edges.get(current, [])]
+        if flow.has_step(current) and flow.step(current).kind is Kind.SUMMARY:
+            targets += sorted(summary_edits)
+        for target in targets:
+            if target not in seen and flow.has_step(target):
+                seen.add(target)
+                queue.append(target)
+    return seen
+
+
+def _all_texts(flow: Flow, at) -> list[tuple[tuple[str | int, ...], Texts]]:  # type: ignore[no-untyped-def]
+    found: list[tuple[tuple[str | int, ...], Texts]] = [(("title",), flow.title)]
+    for step in flow.steps:
+        found.append((at(step, "text"), step.text))
+        if step.help:
+            found.append((at(step, "help"), step.help))
+        if step.label:
+            found.append((at(step, "label"), step.label))
+        for i, c in enumerate(step.choices):
+            found.append((at(step, "choices", i, "label"), c.label))
+    return found
+
+
+def _translations(flow: Flow, source: Source, at) -> list[Problem]:  # type: ignore[no-untyped-def]
+    out = []
+    for loc, texts in _all_texts(flow, at):
+        missing = [lang for lang in flow.languages if not (texts.get(lang) or "").strip()]
+        if missing:
+            out.append(source.problem(loc, f"missing translation: {', '.join(missing)}"))
+        extra = [lang for lang in texts if lang not in flow.languages]
+        if extra:
+            out.append(
+                source.problem(loc, f"language not declared by the flow: {', '.join(extra)}")
+            )
+    return out
+
+
+def _callbacks(flow: Flow, source: Source, at) -> list[Problem]:  # type: ignore[no-untyped-def]
+    out = []
+    for step in flow.steps:
+        for i, c in enumerate(step.choices):
+            payload = callback_payload(flow, step, c.id)
+            size = len(payload.encode())
+            if size > CALLBACK_LIMIT:
+                out.append(
+                    source.problem(
+                        at(step, "choices", i, "id"),
+                        f"button '{payload}' is {size} bytes; Telegram "
+                        f"allows {CALLBACK_LIMIT}: shorten the ids",
+                    )
+                )
+        if step.kind is Kind.SUMMARY:  # the summary's "modifier" buttons
+            for other in flow.steps:
+                payload = callback_payload(flow, step, f"edit_{other.id}")
+                if other.label and len(payload.encode()) > CALLBACK_LIMIT:
+                    out.append(
+                        source.problem(
+                            at(other, "id"),
+                            f"the summary's button for '{other.id}' would "
+                            f"exceed {CALLBACK_LIMIT} bytes",
+                        )
+                    )
+    return out
+
+
+def _conditions(flow: Flow, source: Source, at) -> list[Problem]:  # type: ignore[no-untyped-def]
+    """A condition must name a step, and choices that step offers."""
+    out = []
+    for step in flow.steps:
+        rules = (
+            [("next", i, r.when) for i, r in enumerate(step.next)]
+            if isinstance(step.next, list)
+            else []
+        )
+        rules += [("themes", i, r.when) for i, r in enumerate(step.themes)]
+        for part, i, when in rules:
+            for key, value in when.items():
+                if not flow.has_step(key):
+                    out.append(
+                        source.problem(at(step, part, i), f"condition on unknown step '{key}'")
+                    )
+                    continue
+                target = flow.step(key)
+                known = {c.id for c in target.choices} | (
+                    {"yes", "no"} if target.kind is Kind.YESNO else set()
+                )
+                values = [value] if isinstance(value, str) else value
+                for v in values:
+                    if known and v not in known:
+                        out.append(
+                            source.problem(at(step, part, i), f"'{key}' has no choice '{v}'")
+                        )
+    return out
+
+
+def _questions_before_results(flow: Flow, source: Source) -> list[Problem]:
+    """The longest path of questions (settings aside) from the start to the first results."""
+    longest: dict[str, int] = {}
+
+    def walk(step_id: str, asked: int, path: frozenset[str]) -> int:
+        if not flow.has_step(step_id) or step_id in path:
+            return 0
+        step = flow.step(step_id)
+        if step.kind is Kind.RESULTS:
+            return asked
+        if step.kind in QUESTION_KINDS and not step.setting:
+            asked += 1
+        targets = [t for t, _ in _edges(flow)[step_id]]
+        worst = max((walk(t, asked, path | {step_id}) for t in targets), default=0)
+        longest[step_id] = worst
+        return worst
+
+    worst = walk(flow.start, 0, frozenset())
+    if worst > MAX_QUESTIONS_BEFORE_RESULTS:
+        return [
+            source.problem(
+                ("start",),
+                f"up to {worst} questions before the first results;"
+                f" keep it at {MAX_QUESTIONS_BEFORE_RESULTS} or fewer",
+            )
+        ]
+    return []
+
+
+def _french_texts(flow: Flow, at) -> list[tuple[tuple[str | int, ...], str]]:  # type: ignore[no-untyped-def]
+    return [(loc, texts["fr"]) for loc, texts in _all_texts(flow, at) if texts.get("fr")]
+
+
+def falc_faults(text: str, rules: FalcRules) -> list[str]:
+    """Easy-read faults of one French text."""
+    faults = []
+    clean = _EMOJI.sub(" ", text)
+    for sentence in _SENTENCE.split(clean.strip()):
+        n = len(_WORD.findall(sentence))
+        if n > rules.max_words:
+            faults.append(
+                f"FALC: sentence of {n} words (at most {rules.max_words}): "
+                f"'{sentence.strip()[:60]}'"
+            )
+    if text.count("?") > 1:
+        faults.append("FALC: one question per message")
+    banned = {a.lower() for a in rules.abbreviations}
+    for word in _WORD.findall(clean):
+        bare = word.strip("'’-").lower()
+        if bare in banned:
+            faults.append(f"FALC: abbreviation '{word}': write the words out")
+    return faults
+
+
+def graph(flow: Flow) -> str:
+    """A Mermaid diagram of the flow."""
+    lines = ["flowchart TD"]
+    for step in flow.steps:
+        label = step.text["fr"].replace('"', "'")
+        label = label if len(label) <= 40 else label[:37] + "..."
+        lines.append(f'    {step.id}["{step.id} ({step.kind.value})<br/>{label}"]')
+    for step in flow.steps:
+        if isinstance(step.next, str):
+            lines.append(f"    {step.id} --> {step.next}")
+        elif isinstance(step.next, list):
+            for rule in step.next:
+                cond = ", ".join(
+                    f"{k}={v if isinstance(v, str) else '|'.join(v)}" for k, v in rule.when.items()
+                )
+                arrow = f"-- {cond} -->" if cond else "-->"
+                lines.append(f"    {step.id} {arrow} {rule.goto}")
+        for c in step.choices:
+            if c.next:
+                lines.append(f"    {step.id} -- {c.id} --> {c.next}")
+    return "\n".join(lines)

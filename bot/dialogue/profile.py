@@ -1,0 +1,92 @@
+"""From a conversation's answers to the matcher's profile, and to readable answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.catalogue.gazetteer import Place
+from bot.catalogue.model import Theme
+from bot.dialogue.flow import ChoiceData, Flow, Kind, Step, ThemeRule
+from bot.dialogue.state import Answer, State
+from bot.matching import DEFAULT_RADIUS_KM, Profile
+
+
+def matches(when: dict[str, str | list[str]], answers: dict[str, Answer]) -> bool:
+    """Every key's answer is one of the accepted choice ids (a list answer: any of them)."""
+    for key, accepted in when.items():
+        wanted = {accepted} if isinstance(accepted, str) else set(accepted)
+        given = answers.get(key)
+        if isinstance(given, list):
+            if not wanted.intersection(given):
+                return False
+        elif given not in wanted:
+            return False
+    return True
+
+
+def chosen_data(flow: Flow, state: State) -> list[ChoiceData]:
+    """The data of every choice made, in the order the steps were answered."""
+    out: list[ChoiceData] = []
+    for step_id in dict.fromkeys([*state.history, *state.answers]):
+        if not flow.has_step(step_id):
+            continue
+        step = flow.step(step_id)
+        answer = state.answers.get(step_id)
+        ids = answer if isinstance(answer, list) else [answer]
+        out.extend(c.data for c in step.choices if c.id in ids)
+    return out
+
+
+def themes_for(rules: list[ThemeRule], flow: Flow, state: State) -> tuple[Theme, ...]:
+    for rule in rules:
+        if not matches(rule.when, state.answers):
+            continue
+        if rule.themes:
+            return tuple(rule.themes)
+        if rule.themes_from and flow.has_step(rule.themes_from):
+            step = flow.step(rule.themes_from)
+            answer = state.answers.get(rule.themes_from)
+            ids = answer if isinstance(answer, list) else [answer]
+            themes = [t for c in step.choices if c.id in ids for t in c.data.themes]
+            if themes:
+                return tuple(dict.fromkeys(themes))
+    return ()
+
+
+def place_answer(flow: Flow, state: State) -> Place | None:
+    for step in flow.steps:
+        value = state.answers.get(step.id)
+        if step.kind is Kind.PLACE and isinstance(value, dict):
+            return Place(
+                value["name"], value["lat"], value["lon"], value["department"], value.get("insee")
+            )
+    return None
+
+
+def build_profile(flow: Flow, step: Step, state: State, place: Place) -> Profile:
+    age: int | None = None
+    radius = DEFAULT_RADIUS_KM
+    jobseeker: bool | None = None
+    rsa: bool | None = None
+    for data in chosen_data(flow, state):
+        age = data.age if data.age is not None else age
+        radius = data.radius_km if data.radius_km is not None else radius
+        jobseeker = data.jobseeker if data.jobseeker is not None else jobseeker
+        rsa = data.rsa if data.rsa is not None else rsa
+    for s in flow.steps:  # a number step may give the age itself
+        if s.kind is Kind.NUMBER and s.id == "age" and isinstance(state.answers.get(s.id), int):
+            age = int(state.answers[s.id])  # type: ignore[arg-type]
+    return Profile(place, themes_for(step.themes, flow, state), age, jobseeker, rsa, radius)
+
+
+def answer_text(step: Step, value: Any, lang: str, yes: str, no: str) -> str:
+    """An answer as a person reads it: a label, "Oui", a commune, a number."""
+    if step.kind is Kind.YESNO:
+        return yes if value == "yes" else no
+    if step.kind in (Kind.CHOICE, Kind.CHOICES):
+        ids = value if isinstance(value, list) else [value]
+        labels = [c.label.get(lang) or c.label["fr"] for c in step.choices if c.id in ids]
+        return ", ".join(labels)
+    if step.kind is Kind.PLACE and isinstance(value, dict):
+        return str(value["name"])
+    return str(value)

@@ -1,0 +1,65 @@
+"""Channel-neutral replies: what the bot says, what it offers, what it waits for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Expect = Literal["choice", "choices", "text", "number", "place"]
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    id: str
+    label: str
+    emoji: str | None = None
+    selected: bool = False  # already chosen (multiple choice, or the answer given before)
+
+    @property
+    def text(self) -> str:
+        mark = "✅ " if self.selected else ""
+        return f"{mark}{self.emoji} {self.label}" if self.emoji else f"{mark}{self.label}"
+
+
+@dataclass(frozen=True, slots=True)
+class Say:
+    """Plain text."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Ask:
+    """A question: the bot now waits for `expects`."""
+
+    step: str
+    text: str
+    expects: Expect
+    options: tuple[Option, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """One suggested offer, with every label already in the person's language."""
+
+    offer_id: str
+    title: str
+    reason: str
+    themes: tuple[str, ...]
+    distance_km: float | None
+    commune: str | None
+    lines: tuple[tuple[str, str], ...]  # (label, value): organisation, address, phone…
+    phone: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    languages: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Results:
+    step: str
+    text: str
+    cards: tuple[Card, ...] = field(default_factory=tuple)
+
+
+Reply = Say | Ask | Results

@@ -1,0 +1,280 @@
+"""What the engine shows at a step: the question with its buttons, result cards, the summary."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+from bot.catalogue.gazetteer import Commune, Place
+from bot.catalogue.model import Offer
+from bot.dialogue.flow import Flow, Kind, Step
+from bot.dialogue.profile import answer_text, build_profile, place_answer
+from bot.dialogue.replies import Ask, Card, Expect, Option, Reply, Results, Say
+from bot.dialogue.state import State
+from bot.matching import Suggestion, reason, widening_note
+from bot.resources import Resources
+
+PAGE = 3
+_EXPECTS: dict[Kind, Expect] = {
+    Kind.CHOICE: "choice",
+    Kind.YESNO: "choice",
+    Kind.CHOICES: "choices",
+    Kind.TEXT: "text",
+    Kind.NUMBER: "number",
+    Kind.PLACE: "place",
+    Kind.RESULTS: "choice",
+    Kind.SUMMARY: "choice",
+}
+
+
+class Shower:
+    def __init__(self, resources: Resources) -> None:
+        self.res = resources
+        self.msg = resources.messages
+
+    # -- questions ----------------------------------------------------------------------------
+
+    def step_text(self, flow: Flow, step: Step, state: State) -> str:
+        text = flow.text(step.text, state.lang)
+        if flow.progress and step.kind is not Kind.INFO:
+            counted = [s.id for s in flow.steps if s.kind is not Kind.INFO and not s.setting]
+            if step.id in counted:
+                n, total = counted.index(step.id) + 1, len(counted)
+                text = self.msg.get("progress", state.lang, n=n, total=total) + "\n" + text
+        return text
+
+    def options(self, flow: Flow, step: Step, state: State) -> tuple[Option, ...]:
+        lang = state.lang
+        given = state.answers.get(step.id)
+        chosen = (
+            set(given) if isinstance(given, list) else {given} if isinstance(given, str) else set()
+        )
+        if step.kind is Kind.YESNO:
+            return (
+                Option("yes", self.msg.get("answer_yes", lang), "👍", "yes" in chosen),
+                Option("no", self.msg.get("answer_no", lang), "👎", "no" in chosen),
+            )
+        if step.kind is Kind.RESULTS:
+            return (
+                Option("more", self.msg.get("see_more", lang), "➕"),
+                Option("continue", self.msg.get("continue", lang), "➡️"),
+            )
+        if step.kind is Kind.SUMMARY:
+            edits = tuple(
+                Option(
+                    f"edit_{s.id}",
+                    self.msg.get("summary_edit", lang, label=flow.text(s.label or {}, lang)),
+                    "✏️",
+                )
+                for s in self._summarised(flow, state)
+            )
+            return (*edits, Option("ok", self.msg.get("summary_ok", lang), "✅"))
+        options = tuple(
+            Option(c.id, flow.text(c.label, lang), c.emoji, c.id in chosen) for c in step.choices
+        )
+        if step.kind is Kind.CHOICES:
+            options += (Option("done", self.msg.get("validate", lang), "✔️"),)
+        return options
+
+    def question(self, flow: Flow, step: Step, state: State) -> Ask:
+        text = self.step_text(flow, step, state)
+        if step.kind is Kind.CHOICES:
+            text += "\n" + self.msg.get("several_allowed", state.lang)
+        return Ask(step.id, text, _EXPECTS[step.kind], self.options(flow, step, state))
+
+    # -- places -------------------------------------------------------------------------------
+
+    def place_value(self, place: Place) -> dict[str, Any]:
+        return {
+            "name": place.name,
+            "lat": place.lat,
+            "lon": place.lon,
+            "department": place.department,
+            "insee": place.insee,
+        }
+
+    def place_value_of(self, commune: Commune) -> dict[str, Any]:
+        return {
+            "name": commune.name,
+            "lat": commune.lat,
+            "lon": commune.lon,
+            "department": commune.department,
+            "insee": commune.insee,
+        }
+
+    def place_label(self, value: dict[str, Any], lang: str) -> str:
+        department = self.res.gazetteer.department_name(value["department"])
+        return self.msg.get(
+            "place_with_department", lang, name=value["name"], department=department
+        )
+
+    # -- results ------------------------------------------------------------------------------
+
+    def results(
+        self, flow: Flow, step: Step, state: State, today: date
+    ) -> tuple[State, list[Reply]]:
+        lang = state.lang
+        place = place_answer(flow, state)
+        if place is None:  # the flow asks for results before the place: say so, go on
+            return state, [
+                Say(self.msg.get("results_no_place", lang)),
+                Ask(
+                    step.id,
+                    self.step_text(flow, step, state),
+                    "choice",
+                    self.options(flow, step, state)[1:],
+                ),
+            ]
+        profile = build_profile(flow, step, state, place)
+        wanted = PAGE * (state.page + 1)
+        result = self.res.matcher.suggest(profile, today, limit=wanted + 1)
+        page = result.suggestions[PAGE * state.page : wanted]
+        has_more = len(result.suggestions) > wanted
+        if not page:
+            key = "results_none" if state.page == 0 else "results_no_more"
+            text = self.msg.get(key, lang)
+        else:
+            intro = self.msg.get("results_intro" if state.page == 0 else "results_more_intro", lang)
+            note = widening_note(result, self.msg, lang) if state.page == 0 else None
+            text = f"{note}\n{intro}" if note else intro
+        cards = tuple(self.card(s, place.name, lang, today) for s in page)
+        shown = state.answers.get(step.id)
+        seen = list(shown) if isinstance(shown, list) else []
+        seen += [s.offer.id for s in page if s.offer.id not in seen]
+        state = state.model_copy(update={"answers": {**state.answers, step.id: seen}})
+        options = self.options(flow, step, state)
+        if not has_more:
+            options = tuple(o for o in options if o.id != "more")
+        return state, [
+            Results(step.id, text, cards),
+            Ask(step.id, self.step_text(flow, step, state), "choice", options),
+        ]
+
+    def card(self, s: Suggestion, place_name: str, lang: str, today: date) -> Card:
+        o: Offer = s.offer
+        m = self.msg
+        lines: list[tuple[str, str]] = [(m.get("card_organisation", lang), o.organisation.name)]
+        if s.remote:
+            lines.append((m.get("card_address", lang), m.get("card_remote", lang)))
+        else:
+            nearest = min(o.places, key=lambda p: (p.lat or 0, p.lon or 0)) if o.places else None
+            for p in o.places:
+                if p.lat is not None and s.commune and self._commune_name(p.insee) == s.commune:
+                    nearest = p
+                    break
+            if nearest is not None:
+                commune = self._commune_name(nearest.insee) or ""
+                postal = nearest.postal_code or ""
+                lines.append(
+                    (
+                        m.get("card_address", lang),
+                        f"{nearest.address}, {postal} {commune}".replace("  ", " "),
+                    )
+                )
+        if o.contact.phone:
+            lines.append((m.get("card_phone", lang), o.contact.phone))
+        if o.contact.email:
+            lines.append((m.get("card_email", lang), o.contact.email))
+        if o.contact.url:
+            lines.append((m.get("card_website", lang), o.contact.url))
+        if o.contact.how_to_register:
+            lines.append((m.get("card_register", lang), o.contact.how_to_register))
+        if o.eligibility.prescription.required and o.eligibility.prescription.by:
+            lines.append(
+                (m.get("card_prescription", lang), ", ".join(o.eligibility.prescription.by))
+            )
+        if o.weekly_hours:
+            lines.append(
+                (
+                    m.get("card_weekly_hours", lang),
+                    m.get("card_weekly_hours_value", lang, hours=f"{o.weekly_hours:g}"),
+                )
+            )
+        if o.cost.trainee_pay:
+            lines.append((m.get("card_pay", lang), m.get("card_pay_value", lang)))
+        if o.opening_hours:
+            lines.append((m.get("card_hours", lang), o.opening_hours))
+        if o.documents:
+            lines.append((m.get("card_documents", lang), "; ".join(o.documents)))
+        names = self._language_names(lang)
+        lines.append(
+            (
+                m.get("card_languages", lang),
+                ", ".join(names.get(code, code) for code in o.languages),
+            )
+        )
+        if o.source == "example":
+            lines.append(("⚠️", m.get("card_example", lang)))
+        place = next((p for p in o.places if self._commune_name(p.insee) == s.commune), None)
+        return Card(
+            offer_id=o.id,
+            title=o.title,
+            reason=reason(s, place_name, m, today, lang),
+            themes=tuple(t.value for t in o.known_themes),
+            distance_km=s.distance_km,
+            commune=s.commune,
+            lines=tuple(lines),
+            phone=o.contact.phone,
+            lat=place.lat if place else None,
+            lon=place.lon if place else None,
+            languages=tuple(o.languages),
+        )
+
+    @lru_cache(maxsize=16)  # noqa: B019 - one Shower per loaded set of resources
+    def _language_names(self, lang: str) -> dict[str, str]:
+        pairs = self.msg.get("language_names", lang).split("|")
+        return dict(pair.split("=", 1) for pair in pairs)
+
+    def _commune_name(self, insee: str) -> str | None:
+        commune = self.res.gazetteer.by_insee(insee)
+        return commune.name if commune else None
+
+    # -- summary ------------------------------------------------------------------------------
+
+    def _summarised(self, flow: Flow, state: State) -> list[Step]:
+        return [
+            s
+            for s in flow.steps
+            if s.label
+            and s.store
+            and s.id in state.answers
+            and s.kind not in (Kind.RESULTS, Kind.SUMMARY, Kind.INFO)
+        ]
+
+    def _suggested(self, flow: Flow, state: State, today: date) -> list[Offer]:
+        """The ideas shown, or, after an answer changed, a fresh search."""
+        results = [s for s in flow.steps if s.kind is Kind.RESULTS]
+        shown = [v for s in results for v in _ids(state.answers.get(s.id))]
+        if shown:
+            return [o for o in map(self.res.catalogue.by_id, shown) if o is not None]
+        place = place_answer(flow, state)
+        if not results or place is None:
+            return []
+        profile = build_profile(flow, results[0], state, place)
+        return [s.offer for s in self.res.matcher.suggest(profile, today, limit=PAGE).suggestions]
+
+    def summary_text(self, flow: Flow, state: State, today: date) -> str:
+        lang = state.lang
+        yes, no = self.msg.get("answer_yes", lang), self.msg.get("answer_no", lang)
+        lines = [f"📋 {self.msg.get('summary_title', lang)} · {flow.text(flow.title, lang)}"]
+        for s in self._summarised(flow, state):
+            value = answer_text(s, state.answers[s.id], lang, yes, no)
+            label = flow.text(s.label, lang) if s.label else s.id
+            value = value or self.msg.get("summary_empty", lang)
+            lines.append("• " + self.msg.get("summary_line", lang, label=label, value=value))
+        offers = self._suggested(flow, state, today)
+        if offers:
+            lines.append("\n" + self.msg.get("summary_suggestions", lang))
+            for o in offers:
+                if o is not None:
+                    contact = o.contact.phone or o.contact.email or o.contact.url or ""
+                    lines.append(f"• {o.title} — {o.organisation.name} {contact}".rstrip())
+        return "\n".join(lines)
+
+    def summary(self, flow: Flow, step: Step, state: State, today: date) -> list[Reply]:
+        return [Say(self.summary_text(flow, state, today)), self.question(flow, step, state)]
+
+
+def _ids(answer: object) -> list[str]:
+    return [v for v in answer if isinstance(v, str)] if isinstance(answer, list) else []

@@ -1,0 +1,73 @@
+"""Make sense of typed text on a step that offers buttons: numbers, labels, typos, the lexicon."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from bot.catalogue.text import fold
+from bot.catalogue.themes import Lexicon
+from bot.dialogue.flow import Choice
+
+SURE = 92.0  # a label typed this close is taken as it is
+CLOSE = 70.0  # this close: "Vouliez-vous dire … ?"
+_NUMBER = re.compile(r"^\s*(\d{1,3})\s*[.)]?\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Guess:
+    choice_id: str
+    sure: bool
+
+
+def words(pipe_separated: str) -> frozenset[str]:
+    """ "oui|o|ok" -> {"oui", "o", "ok"}, folded."""
+    return frozenset(fold(w) for w in pipe_separated.split("|") if w.strip())
+
+
+def guess_choice(
+    text: str,
+    choices: list[tuple[str, str]],  # (choice id, label in the person's language)
+    lexicon: Lexicon | None = None,
+    themed: list[Choice] | None = None,
+) -> Guess | None:
+    """The choice that typed text most likely means, and whether it is sure enough."""
+    if m := _NUMBER.match(text):
+        n = int(m.group(1))
+        return Guess(choices[n - 1][0], True) if 1 <= n <= len(choices) else None
+    folded = fold(text)
+    if not folded:
+        return None
+    labels = [fold(label) for _id, label in choices]
+    for (choice_id, _label), label in zip(choices, labels, strict=True):
+        if folded in (label, choice_id.replace("_", " ")):
+            return Guess(choice_id, True)
+    found = process.extractOne(
+        folded, labels, scorer=fuzz.WRatio, processor=None, score_cutoff=CLOSE
+    )
+    if found is not None:
+        _label, score, idx = found
+        # WRatio favours a long label that merely contains the text: sure only when both agree
+        if score >= SURE and fuzz.ratio(folded, labels[idx]) >= SURE:
+            return Guess(choices[idx][0], True)
+    if lexicon is not None and themed:  # everyday words say more than a look-alike label
+        need = lexicon.match(text)
+        if need.unsure:
+            for c in themed:
+                if c.id == "unsure":
+                    return Guess(c.id, False)
+        for theme in need.themes:
+            for c in themed:
+                if theme in c.data.themes:
+                    return Guess(c.id, False)
+    if found is not None:
+        return Guess(choices[found[2]][0], False)
+    return None
+
+
+def parse_number(text: str) -> int | None:
+    digits = re.sub(r"[\s.]", "", text)
+    digits = re.sub(r"(ans?|years?)$", "", digits, flags=re.IGNORECASE)
+    return int(digits) if digits.isdigit() and len(digits) <= 6 else None

@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bot.dialogue.engine import Engine
+from bot.resources import Resources, load_resources
+
+TODAY = date(2026, 11, 26)
+
+
+@pytest.fixture(scope="session")
+def resources() -> Resources:
+    return load_resources()
+
+
+@pytest.fixture(scope="session")
+def engine(resources: Resources) -> Engine:
+    return Engine(resources.flows, resources)
