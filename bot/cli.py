@@ -47,6 +47,17 @@ def _parser() -> argparse.ArgumentParser:
     graph = flows_sub.add_parser("graph", help="print a Mermaid diagram of a flow")
     graph.add_argument("flow", help="a flow id (beneficiary, volunteer) or a YAML file")
     graph.add_argument("--flows", type=Path, default=FLOWS_DIR)
+    run = sub.add_parser("run", help="run the Telegram bot (polling, or --webhook URL)")
+    run.add_argument("--token", help="default: $TELEGRAM_BOT_TOKEN")
+    run.add_argument("--db", help="SQLite file (default: $REPERE_DB or repere.db)")
+    run.add_argument("--base-url", help="a local Bot API server (default: $REPERE_BASE_URL)")
+    run.add_argument("--admin-ids", help="Telegram user ids of coordinators, comma separated")
+    run.add_argument("--webhook", metavar="URL", help="use a webhook at this public URL")
+    run.add_argument("--listen", default="127.0.0.1", help="webhook: address to listen on")
+    run.add_argument("--port", type=int, default=8443, help="webhook: port to listen on")
+    run.add_argument("--secret-token", help="webhook: the X-Telegram-Bot-Api-Secret-Token")
+    run.add_argument("--catalogue", type=Path, default=CATALOGUE_DIR)
+    run.add_argument("--flows", type=Path, default=FLOWS_DIR)
     return p
 
 
@@ -56,6 +67,7 @@ COMMANDS = {
     "suggest": "bot.commands.suggest",
     "chat": "bot.channels.terminal",
     "flows": "bot.commands.flows",
+    "run": "bot.commands.run",
 }
 
 

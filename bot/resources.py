@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.cache import cached
+from bot.catalogue.centres import Centre, load_centres
 from bot.catalogue.gazetteer import Gazetteer
 from bot.catalogue.load import Catalogue, load_catalogue
 from bot.catalogue.themes import Lexicon
@@ -25,6 +26,7 @@ class Resources:
     matcher: Matcher
     messages: Messages
     flows: dict[str, Flow]
+    centres: dict[str, Centre]
 
 
 def load_base(
@@ -55,4 +57,8 @@ def load_resources(
     catalogue = load_catalogue(catalogue_dir, gazetteer, cache_dir)
     messages = Messages.load(flows_dir / "messages.yaml")
     flows = load_flows(flows_dir)
-    return Resources(gazetteer, lexicon, catalogue, Matcher(catalogue), messages, flows)
+    centres_path = catalogue_dir / "centres.yaml"
+    centres = load_centres(
+        centres_path if centres_path.exists() else CATALOGUE_DIR / "centres.yaml"
+    )
+    return Resources(gazetteer, lexicon, catalogue, Matcher(catalogue), messages, flows, centres)

@@ -378,7 +378,11 @@ class Engine:
             lang = choice.data.lang
         moved = state.model_copy(update={"lang": lang})
         moved = self._advance(flow, moved, step, answers, jump=choice.next if choice else None)
-        return self._enter(flow, moved, [], today)
+        said: list[Reply] = []
+        if step.kind is Kind.PLACE and isinstance(value, dict):  # say what was understood
+            label = self.show.place_label(value, lang)
+            said.append(Say(self.msg.get("place_understood", lang, place=label)))
+        return self._enter(flow, moved, said, today)
 
     def _advance(
         self,

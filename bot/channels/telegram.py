@@ -1,0 +1,472 @@
+"""The Telegram adapter (python-telegram-bot 22): handlers, per-chat locks, durable turns.
+
+Every update of a private chat becomes one engine turn under that chat's lock: the state is
+read from the store, the turn is played, the new state and the update id are written, then the
+replies are sent. An update seen before (redelivered after a crash) is not applied twice; two
+fast taps are handled one after the other; a button from an earlier step gets "Ce bouton n'est
+plus valable" and the current question. Nothing personal is ever logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from telegram import (
+    Bot,
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    Update,
+)
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, TimedOut
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.channels.telegram_render import Outgoing, parse_callback, render
+from bot.config import Settings
+from bot.dialogue.engine import Engine, Turn
+from bot.dialogue.flow import Kind
+from bot.dialogue.replies import Reply, Say
+from bot.dialogue.state import Command, Input, State
+from bot.resources import Resources, load_resources
+from bot.store import Store
+from bot.yamlsrc import DataError
+
+log = logging.getLogger("repere.telegram")
+
+DEFAULT_FLOW = "beneficiary"
+VOLUNTEER_SUFFIX = "-benevole"
+COMMANDS: dict[str, Command] = {
+    "aide": "help",
+    "help": "help",
+    "retour": "back",
+    "back": "back",
+    "recommencer": "restart",
+    "restart": "restart",
+    "langue": "language",
+    "language": "language",
+    "stop": "stop",
+}
+MENU = [
+    ("start", "command_start"),
+    ("aide", "command_help"),
+    ("retour", "command_back"),
+    ("recommencer", "command_restart"),
+    ("langue", "command_language"),
+    ("oubli", "command_forget"),
+]
+SEND_TRIES = 3
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Repere:
+    """The bot's behaviour on Telegram, independent of how updates arrive."""
+
+    def __init__(
+        self,
+        resources: Resources,
+        store: Store,
+        settings: Settings,
+        clock: Clock = utc_now,
+        reload: Callable[[], Resources] | None = None,
+    ) -> None:
+        self.res = resources
+        self.engine = Engine(resources.flows, resources)
+        self.store = store
+        self.settings = settings
+        self.clock = clock
+        self._reload = reload or load_resources
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._ticker: asyncio.Task[None] | None = None
+
+    # -- wiring ------------------------------------------------------------------------------
+
+    def install(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        private = filters.ChatType.PRIVATE
+        new = filters.UpdateType.MESSAGE
+        app.add_handler(MessageHandler(filters.ChatType.GROUPS, self.on_group))
+        app.add_handler(CommandHandler("start", self.on_start, filters=private))
+        app.add_handler(CommandHandler(list(COMMANDS), self.on_command, filters=private))
+        app.add_handler(CommandHandler("oubli", self.on_forget, filters=private))
+        app.add_handler(CommandHandler("reload", self.on_reload, filters=private))
+        app.add_handler(CallbackQueryHandler(self.on_button))
+        app.add_handler(MessageHandler(private & new & filters.LOCATION, self.on_location))
+        app.add_handler(MessageHandler(private & new & filters.TEXT, self.on_text))
+        app.add_handler(MessageHandler(private & filters.UpdateType.EDITED, self.on_edited))
+        app.add_handler(MessageHandler(private & new, self.on_unreadable))
+        app.add_error_handler(self.on_error)
+
+    async def post_init(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        menu = [BotCommand(name, self.res.messages.get(key, "fr")) for name, key in MENU]
+        with contextlib.suppress(NetworkError):
+            await app.bot.set_my_commands(menu)
+        self._ticker = asyncio.create_task(self._tick_forever(app))
+
+    async def post_shutdown(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+        await self.store.close()
+
+    # -- handlers ----------------------------------------------------------------------------
+
+    async def on_start(self, update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
+        payload = ctx.args[0] if ctx.args else ""
+        flow, context = self._deep_link(payload)
+        await self._turn(update, ctx, start=(flow, context))
+
+    async def on_command(self, update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        name = (message.text or "").split()[0].lstrip("/").split("@")[0] if message else ""
+        await self._turn(update, ctx, Input(command=COMMANDS.get(name.lower(), "help")))
+
+    async def on_text(self, update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        await self._turn(update, ctx, Input(text=(message.text or "") if message else ""))
+
+    async def on_location(self, update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is None or message.location is None:
+            return
+        where = (message.location.latitude, message.location.longitude)
+        await self._turn(update, ctx, Input(location=where))
+
+    async def on_edited(self, update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._turn(update, ctx, note="edited_ignored")
+
+    async def on_unreadable(self, update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._turn(update, ctx, note="not_readable")
+
+    async def on_button(self, update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        data = query.data or ""
+        if data.startswith("oubli:"):
+            await self._forget_answer(update, ctx, data == "oubli:yes")
+            return
+        parsed = parse_callback(data)
+        await self._turn(update, ctx, button=parsed)
+
+    async def on_group(self, update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
+        chat = update.effective_chat
+        if chat is None:
+            return
+        m = self.res.messages
+        link = f"https://t.me/{ctx.bot.username}"
+        markup = InlineKeyboardMarkup(
+            [[InlineKeyboardButton(m.get("private_button", "fr"), url=link)]]
+        )
+        await self._send(ctx, chat.id, [Outgoing(m.get("private_only", "fr"), markup)])
+
+    async def on_forget(self, update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
+        chat = update.effective_chat
+        if chat is None:
+            return
+        lang = await self._lang(chat.id)
+        m = self.res.messages
+        markup = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        "🗑️ " + m.get("forget_yes", lang), callback_data="oubli:yes"
+                    ),
+                    InlineKeyboardButton("↩️ " + m.get("forget_no", lang), callback_data="oubli:no"),
+                ]
+            ]
+        )
+        await self._send(ctx, chat.id, [Outgoing(m.get("forget_question", lang), markup)])
+
+    async def on_reload(self, update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
+        user, chat = update.effective_user, update.effective_chat
+        if chat is None:
+            return
+        m = self.res.messages
+        if user is None or user.id not in self.settings.admin_ids:
+            await self._send(ctx, chat.id, [Outgoing(m.get("not_admin", "fr"))])
+            return
+        problems = await self.reload()
+        if problems:
+            text = m.get("reload_failed", "fr") + "\n" + "\n".join(problems[:20])
+        else:
+            text = self.res.messages.get("reloaded", "fr", offers=len(self.res.catalogue))
+        await self._send(ctx, chat.id, [Outgoing(text)])
+
+    async def on_error(self, update: object, ctx: ContextTypes.DEFAULT_TYPE) -> None:
+        error = ctx.error
+        update_id = update.update_id if isinstance(update, Update) else None
+        # the type of the error and the update id only: never a message, a name or the token
+        log.error(
+            "update %s failed: %s",
+            update_id,
+            type(error).__name__,
+            exc_info=(type(error), error, error.__traceback__) if error else None,
+        )
+        if isinstance(update, Update) and update.effective_chat is not None:
+            lang = await self._lang(update.effective_chat.id)
+            with contextlib.suppress(Exception):
+                await ctx.bot.send_message(
+                    update.effective_chat.id, self.res.messages.get("something_wrong", lang)
+                )
+
+    # -- the turn ----------------------------------------------------------------------------
+
+    async def _turn(
+        self,
+        update: Update,
+        ctx: ContextTypes.DEFAULT_TYPE,
+        inp: Input | None = None,
+        *,
+        start: tuple[str, dict[str, str]] | None = None,
+        note: str | None = None,
+        button: tuple[str, int, str, str] | None = None,
+    ) -> None:
+        chat = update.effective_chat
+        if chat is None or chat.type != ChatType.PRIVATE:
+            return
+        query = update.callback_query
+        async with self._lock(chat.id):
+            record = await self.store.get(chat.id)
+            if update.update_id <= record.last_update_id:
+                if query is not None:
+                    await self._answer(query)
+                return  # seen before: a redelivery after a crash
+            now = self.clock()
+            today = now.date()
+            engine = self.engine
+            state = record.state
+            before = state
+            said: list[Reply] = []
+            if start is not None or state is None:
+                flow, context = start or (DEFAULT_FLOW, {})
+                turn = engine.start(
+                    flow if flow in engine.flows else DEFAULT_FLOW, today, None, context
+                )
+            elif note is not None:
+                turn = engine.current(state, today)
+                said = [Say(self.res.messages.get(note, state.lang))]
+            elif button is not None:
+                flow, version, step, choice = button
+                if (flow, version, step) != (state.flow, state.version, state.step):
+                    await self._answer(query, self.res.messages.get("stale_short", state.lang))
+                    turn = engine.current(state, today)
+                    said = [Say(self.res.messages.get("stale_button", state.lang))]
+                    query = None
+                else:
+                    await self._mark_chosen(query, choice)
+                    turn = engine.handle(state, Input(choice=choice, step=step), today)
+            else:
+                turn = engine.handle(state, inp or Input(text=""), today)
+            await self.store.set(chat.id, turn.state, update.update_id, now)
+            if query is not None:
+                await self._answer(query)
+            await self._send(ctx, chat.id, self._render(turn, said, before))
+
+    def _render(self, turn: Turn, said: list[Reply], before: State | None) -> list[Outgoing]:
+        state = turn.state
+        flow = self.engine.flows[state.flow]
+        leaving = (
+            before is not None
+            and flow.has_step(before.step)
+            and flow.step(before.step).kind is Kind.PLACE
+            and state.step != before.step
+        )
+        return render(
+            [*said, *turn.replies],
+            state.flow,
+            state.version,
+            self.res.messages,
+            state.lang,
+            leaving_place=leaving,
+        )
+
+    async def _mark_chosen(self, query: Any, choice: str) -> None:
+        """Show the answer under the question and remove the old buttons."""
+        message = query.message if query is not None else None
+        if not isinstance(message, Message) or message.reply_markup is None:
+            return
+        label = next(
+            (
+                b.text
+                for row in message.reply_markup.inline_keyboard
+                for b in row
+                if str(b.callback_data or "").endswith(f":{choice}")
+            ),
+            None,
+        )
+        if label is None:
+            return
+        with contextlib.suppress(BadRequest):
+            await message.edit_text(f"{message.text}\n\n→ {label}", reply_markup=None)
+
+    async def _answer(self, query: Any, text: str | None = None) -> None:
+        if query is None:
+            return
+        with contextlib.suppress(BadRequest, TimedOut):  # an old query cannot be answered
+            await query.answer(text=text[:200] if text else None)
+
+    async def _forget_answer(
+        self, update: Update, ctx: ContextTypes.DEFAULT_TYPE, yes: bool
+    ) -> None:
+        chat, query = update.effective_chat, update.callback_query
+        if chat is None or query is None:
+            return
+        lang = await self._lang(chat.id)
+        await self._answer(query)
+        async with self._lock(chat.id):
+            if yes:
+                await self.store.forget(chat.id)
+        key = "forget_done" if yes else "forget_kept"
+        await self._send(ctx, chat.id, [Outgoing(self.res.messages.get(key, lang))])
+
+    # -- sending -----------------------------------------------------------------------------
+
+    async def _send(
+        self, ctx: ContextTypes.DEFAULT_TYPE, chat_id: int, messages: list[Outgoing]
+    ) -> None:
+        await send_all(ctx.bot, chat_id, messages)
+
+    # -- reminders, expiry, reload ----------------------------------------------------------
+
+    async def _tick_forever(
+        self, app: Application[Any, Any, Any, Any, Any, Any], every: float = 60.0
+    ) -> None:
+        while True:
+            try:
+                await self.tick(app)
+            except Exception:  # the loop must survive one bad tick
+                log.exception("reminder tick failed")
+            await asyncio.sleep(every)
+
+    async def tick(self, app: Application[Any, Any, Any, Any, Any, Any]) -> int:
+        """Send the due reminders (once each) and drop expired conversations."""
+        now = self.clock()
+        expire = getattr(self.store, "expire", None)
+        if expire is not None:
+            await expire(now)
+        sent = 0
+        for chat_id in await self.store.due_reminders(now):
+            async with self._lock(chat_id):
+                record = await self.store.get(chat_id)
+                if record.state is None or record.state.done:
+                    continue
+                turn = self.engine.current(record.state, now.date())
+                said: list[Reply] = [Say(self.res.messages.get("reminder", record.state.lang))]
+                messages = render(
+                    [*said, *turn.replies],
+                    turn.state.flow,
+                    turn.state.version,
+                    self.res.messages,
+                    turn.state.lang,
+                )
+                with contextlib.suppress(Forbidden):  # the person blocked the bot
+                    await send_all(app.bot, chat_id, messages)
+                    sent += 1
+        return sent
+
+    async def reload(self) -> list[str]:
+        """Load catalogue and flows again; on any error keep the running version."""
+        try:
+            fresh = await asyncio.to_thread(self._reload)
+        except DataError as exc:
+            problems = [str(p) for p in exc.problems]
+            for problem in problems:
+                log.error("reload refused: %s", problem)
+            return problems
+        self.res = fresh
+        self.engine = Engine(fresh.flows, fresh)
+        log.info("reloaded: %d offers, %d flows", len(fresh.catalogue), len(fresh.flows))
+        return []
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _lock(self, chat_id: int) -> asyncio.Lock:
+        lock = self._locks.get(chat_id)
+        if lock is None:
+            lock = self._locks[chat_id] = asyncio.Lock()
+        return lock
+
+    async def _lang(self, chat_id: int) -> str:
+        record = await self.store.get(chat_id)
+        return record.state.lang if record.state is not None else "fr"
+
+    def _deep_link(self, payload: str) -> tuple[str, dict[str, str]]:
+        flow = DEFAULT_FLOW
+        code = payload.strip().lower()
+        if code.endswith(VOLUNTEER_SUFFIX):
+            flow, code = "volunteer", code.removesuffix(VOLUNTEER_SUFFIX)
+        centre = self.res.centres.get(code)
+        if centre is None:
+            return flow, {}
+        return flow, {"department": centre.department, "source": code}
+
+
+async def send_all(bot: Bot, chat_id: int, messages: list[Outgoing]) -> None:
+    """Send in order; each message retried on a network hiccup."""
+    for m in messages:
+
+        def call(m: Outgoing = m) -> Awaitable[Message]:
+            return bot.send_message(
+                chat_id,
+                m.text,
+                reply_markup=m.markup,
+                parse_mode=ParseMode.HTML if m.html else None,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+
+        await _retry(call)
+
+
+async def _retry(call: Callable[[], Awaitable[Any]]) -> Any:
+    """Network hiccups are retried with a short back-off; a bad request is not."""
+    for attempt in range(SEND_TRIES):
+        try:
+            return await call()
+        except BadRequest:
+            raise
+        except (NetworkError, TimedOut):
+            if attempt == SEND_TRIES - 1:
+                raise
+            await asyncio.sleep(0.2 * 2**attempt)
+    return None
+
+
+def build_application(
+    repere: Repere,
+    settings: Settings,
+    rate_limit: bool = True,
+    concurrent: bool = True,
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = ApplicationBuilder().token(
+        settings.token or ""
+    )
+    if settings.base_url:
+        builder = builder.base_url(settings.base_url)
+    if rate_limit:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    builder = builder.concurrent_updates(concurrent).post_init(repere.post_init)
+    builder = builder.post_shutdown(repere.post_shutdown)
+    app = builder.build()
+    repere.install(app)
+    return app

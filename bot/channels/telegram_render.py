@@ -1,0 +1,165 @@
+"""The engine's replies as Telegram messages: texts under 4,096 characters, inline keyboards
+with versioned callback data, a location button on place steps, one card per suggestion."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
+
+from bot.dialogue.replies import Ask, Card, Reply, Results, Say
+from bot.messages import Messages
+
+MAX_TEXT = 4096
+MAX_CALLBACK = 64
+MAX_PER_ROW = 8
+SHORT_LABEL = 16  # two buttons a row when labels are this short
+
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One message to send."""
+
+    text: str
+    markup: Markup = None
+    html: bool = False
+
+
+def callback(flow: str, version: int, step: str, choice: str) -> str:
+    data = f"{flow}.{version}:{step}:{choice}"
+    if len(data.encode()) > MAX_CALLBACK:  # `repere flows check` prevents this for flows
+        data = data.encode()[:MAX_CALLBACK].decode(errors="ignore")
+    return data
+
+
+def parse_callback(data: str) -> tuple[str, int, str, str] | None:
+    """(flow, version, step, choice) of a button, or None for a foreign one."""
+    try:
+        head, step, choice = data.split(":", 2)
+        flow, version = head.rsplit(".", 1)
+        return flow, int(version), step, choice
+    except ValueError:
+        return None
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Cut a long text at line ends (or, failing that, anywhere) under `limit` characters."""
+    if len(text) <= limit:
+        return [text]
+    parts: list[str] = []
+    current = ""
+    for line in text.splitlines(keepends=True):
+        while len(line) > limit:
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(line[:limit])
+            line = line[limit:]
+        if len(current) + len(line) > limit:
+            parts.append(current)
+            current = ""
+        current += line
+    if current:
+        parts.append(current)
+    return [p.rstrip("\n") for p in parts if p.strip()]
+
+
+def keyboard(ask: Ask, flow: str, version: int) -> InlineKeyboardMarkup:
+    rows: list[list[InlineKeyboardButton]] = []
+    short = all(len(o.text) <= SHORT_LABEL for o in ask.options)
+    per_row = 2 if short else 1
+    for option in ask.options[:100]:
+        button = InlineKeyboardButton(
+            option.text, callback_data=callback(flow, version, ask.step, option.id)
+        )
+        if rows and len(rows[-1]) < min(per_row, MAX_PER_ROW):
+            rows[-1].append(button)
+        else:
+            rows.append([button])
+    return InlineKeyboardMarkup(rows)
+
+
+def location_keyboard(messages: Messages, lang: str) -> ReplyKeyboardMarkup:
+    button = KeyboardButton(messages.get("send_location", lang), request_location=True)
+    return ReplyKeyboardMarkup([[button]], resize_keyboard=True, one_time_keyboard=True)
+
+
+def map_url(lat: float, lon: float) -> str:
+    return (
+        f"https://www.openstreetmap.org/?mlat={lat:.5f}&mlon={lon:.5f}#map=16/{lat:.5f}/{lon:.5f}"
+    )
+
+
+def international(phone: str) -> str:
+    """ "05 36 49 00 37" -> "+33 5 36 49 00 37": Telegram makes it a tap-to-call link."""
+    digits = phone.replace(" ", "").replace(".", "")
+    if digits.startswith("0") and len(digits) == 10:
+        rest = digits[1:]
+        return "+33 " + rest[0] + " " + " ".join(rest[i : i + 2] for i in range(1, 9, 2))
+    return phone
+
+
+def card_message(card: Card, messages: Messages, lang: str, phone_label: str) -> Outgoing:
+    lines = [f"<b>{html.escape(card.title)}</b>", html.escape(card.reason), ""]
+    for label, value in card.lines:
+        if label == phone_label:
+            value = international(value)
+        lines.append(f"<b>{html.escape(label)}</b> : {html.escape(value)}")
+    buttons = []
+    if card.lat is not None and card.lon is not None:
+        buttons.append(
+            [
+                InlineKeyboardButton(
+                    messages.get("card_map_button", lang), url=map_url(card.lat, card.lon)
+                )
+            ]
+        )
+    text = "\n".join(lines)
+    if len(text) > MAX_TEXT:
+        text = text[: MAX_TEXT - 1] + "…"
+    return Outgoing(text, InlineKeyboardMarkup(buttons) if buttons else None, html=True)
+
+
+def render(
+    replies: list[Reply],
+    flow: str,
+    version: int,
+    messages: Messages,
+    lang: str,
+    leaving_place: bool = False,
+) -> list[Outgoing]:
+    """Messages for a turn; `leaving_place` removes the location keyboard once done with it."""
+    out: list[Outgoing] = []
+    phone_label = messages.get("card_phone", lang)
+    for reply in replies:
+        if isinstance(reply, Ask):
+            markup: Markup
+            if reply.expects == "place":
+                markup = location_keyboard(messages, lang)
+            elif reply.options:
+                markup = keyboard(reply, flow, version)
+            else:
+                markup = None
+            texts = split_text(reply.text)
+            out += [Outgoing(t) for t in texts[:-1]]
+            out.append(Outgoing(texts[-1], markup))
+        elif isinstance(reply, Results):
+            out += [Outgoing(t) for t in split_text(reply.text)]
+            out += [card_message(c, messages, lang, phone_label) for c in reply.cards]
+        elif isinstance(reply, Say):
+            out += [Outgoing(t) for t in split_text(reply.text)]
+    if leaving_place:
+        for i, message in enumerate(out):
+            if message.markup is None:
+                out[i] = Outgoing(message.text, ReplyKeyboardRemove(), message.html)
+                break
+    return out

@@ -1,0 +1,39 @@
+"""Settings of `repere run`, from the environment or the same as flags."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    token: str | None = None
+    db: Path = Path("repere.db")
+    base_url: str | None = None  # a self-hosted Bot API server, e.g. http://127.0.0.1:8081/bot
+    admin_ids: frozenset[int] = field(default_factory=frozenset)
+    expiry: timedelta = timedelta(days=30)
+    remind_after: timedelta = timedelta(hours=24)
+    webhook_url: str | None = None
+    listen: str = "127.0.0.1"
+    port: int = 8443
+    secret_token: str | None = None
+
+    @staticmethod
+    def parse_admins(text: str | None) -> frozenset[int]:
+        if not text:
+            return frozenset()
+        return frozenset(int(part) for part in text.replace(";", ",").split(",") if part.strip())
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ) if env is None else env
+        return cls(
+            token=env.get("TELEGRAM_BOT_TOKEN") or None,
+            db=Path(env.get("REPERE_DB") or "repere.db"),
+            base_url=env.get("REPERE_BASE_URL") or None,
+            admin_ids=cls.parse_admins(env.get("REPERE_ADMIN_IDS")),
+            expiry=timedelta(days=int(env.get("REPERE_EXPIRY_DAYS") or 30)),
+        )

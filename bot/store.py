@@ -1,0 +1,174 @@
+"""Durable conversations behind a small interface; SQLite (aiosqlite, WAL) implements it.
+
+Written through on every turn: the state of each chat's conversation, the last update handled
+(an update redelivered after a crash is not applied twice), when to send the one gentle
+reminder, and when the conversation expires. Schema changes are versioned migrations.
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import aiosqlite
+
+from bot.dialogue.state import State
+
+DEFAULT_EXPIRY = timedelta(days=30)
+REMINDER_AFTER = timedelta(hours=24)
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """What the store knows about one chat."""
+
+    state: State | None
+    last_update_id: int
+    updated_at: datetime | None
+
+
+class Store(abc.ABC):
+    """The five things the bot asks of a store (in the manner of aiogram's FSM storage)."""
+
+    @abc.abstractmethod
+    async def get(self, chat_id: int) -> Record: ...
+
+    @abc.abstractmethod
+    async def set(
+        self, chat_id: int, state: State, update_id: int | None, now: datetime
+    ) -> None: ...
+
+    @abc.abstractmethod
+    async def forget(self, chat_id: int) -> None: ...
+
+    @abc.abstractmethod
+    async def due_reminders(self, now: datetime) -> list[int]: ...
+
+    @abc.abstractmethod
+    async def close(self) -> None: ...
+
+
+# Each migration moves the schema one version up; never edit one that has shipped.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE conversations (
+        chat_id INTEGER PRIMARY KEY,
+        flow TEXT NOT NULL,
+        state TEXT NOT NULL,
+        last_update_id INTEGER NOT NULL DEFAULT 0,
+        updated_at TEXT NOT NULL,
+        remind_at TEXT,
+        expires_at TEXT NOT NULL
+    );
+    CREATE INDEX conversations_remind ON conversations (remind_at);
+    CREATE INDEX conversations_expires ON conversations (expires_at);
+    """,
+)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+class SqliteStore(Store):
+    def __init__(self, db: aiosqlite.Connection, expiry: timedelta, remind_after: timedelta):
+        self.db = db
+        self.expiry = expiry
+        self.remind_after = remind_after
+        self._open = True
+
+    @classmethod
+    async def open(
+        cls,
+        path: Path | str,
+        expiry: timedelta = DEFAULT_EXPIRY,
+        remind_after: timedelta = REMINDER_AFTER,
+    ) -> SqliteStore:
+        db = await aiosqlite.connect(str(path))
+        await db.execute("PRAGMA journal_mode=WAL")
+        await db.execute("PRAGMA synchronous=NORMAL")
+        await db.execute("PRAGMA busy_timeout=5000")
+        await migrate(db)
+        return cls(db, expiry, remind_after)
+
+    async def get(self, chat_id: int) -> Record:
+        async with self.db.execute(
+            "SELECT state, last_update_id, updated_at FROM conversations WHERE chat_id = ?",
+            (chat_id,),
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return Record(None, 0, None)
+        try:
+            state: State | None = State.from_json(row[0])
+        except ValueError:  # a state this version cannot read: start afresh, keep the dedup
+            state = None
+        return Record(state, int(row[1]), datetime.fromisoformat(row[2]))
+
+    async def set(self, chat_id: int, state: State, update_id: int | None, now: datetime) -> None:
+        remind = None if state.done else _iso(now + self.remind_after)
+        await self.db.execute(
+            """
+            INSERT INTO conversations
+                (chat_id, flow, state, last_update_id, updated_at, remind_at, expires_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (chat_id) DO UPDATE SET
+                flow = excluded.flow, state = excluded.state,
+                last_update_id = max(conversations.last_update_id, excluded.last_update_id),
+                updated_at = excluded.updated_at, remind_at = excluded.remind_at,
+                expires_at = excluded.expires_at
+            """,
+            (
+                chat_id,
+                state.flow,
+                state.to_json(),
+                update_id or 0,
+                _iso(now),
+                remind,
+                _iso(now + self.expiry),
+            ),
+        )
+        await self.db.commit()
+
+    async def forget(self, chat_id: int) -> None:
+        await self.db.execute("DELETE FROM conversations WHERE chat_id = ?", (chat_id,))
+        await self.db.commit()
+
+    async def due_reminders(self, now: datetime) -> list[int]:
+        """Chats silent since the reminder delay; each is returned once (then cleared)."""
+        stamp = _iso(now)
+        async with self.db.execute(
+            "SELECT chat_id FROM conversations WHERE remind_at IS NOT NULL AND remind_at <= ?",
+            (stamp,),
+        ) as cur:
+            chats = [int(row[0]) async for row in cur]
+        if chats:
+            await self.db.executemany(
+                "UPDATE conversations SET remind_at = NULL WHERE chat_id = ?",
+                [(c,) for c in chats],
+            )
+            await self.db.commit()
+        return chats
+
+    async def expire(self, now: datetime) -> int:
+        """Delete conversations past their expiry; returns how many."""
+        cur = await self.db.execute("DELETE FROM conversations WHERE expires_at <= ?", (_iso(now),))
+        await self.db.commit()
+        return cur.rowcount
+
+    async def close(self) -> None:
+        if self._open:
+            self._open = False
+            await self.db.close()
+
+
+async def migrate(db: aiosqlite.Connection) -> int:
+    """Bring the schema up to date; returns the version reached."""
+    async with db.execute("PRAGMA user_version") as cur:
+        row = await cur.fetchone()
+    version = int(row[0]) if row else 0
+    for n, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        await db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {n};\nCOMMIT;")
+    return len(MIGRATIONS)
