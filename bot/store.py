@@ -8,6 +8,7 @@ reminder, and when the conversation expires. Schema changes are versioned migrat
 from __future__ import annotations
 
 import abc
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,6 +19,7 @@ from bot.dialogue.state import State
 
 DEFAULT_EXPIRY = timedelta(days=30)
 REMINDER_AFTER = timedelta(hours=24)
+RECENT = 10_000  # chats whose state is kept in memory
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +80,9 @@ class SqliteStore(Store):
         self.expiry = expiry
         self.remind_after = remind_after
         self._open = True
+        # What this process last wrote, so a turn reads without a trip to the database thread.
+        # Only this process writes (Telegram serves one poller per token), so it stays true.
+        self._recent: OrderedDict[int, Record] = OrderedDict()
 
     @classmethod
     async def open(
@@ -86,7 +91,7 @@ class SqliteStore(Store):
         expiry: timedelta = DEFAULT_EXPIRY,
         remind_after: timedelta = REMINDER_AFTER,
     ) -> SqliteStore:
-        db = await aiosqlite.connect(str(path))
+        db = await aiosqlite.connect(str(path), isolation_level=None)  # each write commits
         await db.execute("PRAGMA journal_mode=WAL")
         await db.execute("PRAGMA synchronous=NORMAL")
         await db.execute("PRAGMA busy_timeout=5000")
@@ -94,6 +99,9 @@ class SqliteStore(Store):
         return cls(db, expiry, remind_after)
 
     async def get(self, chat_id: int) -> Record:
+        if (known := self._recent.get(chat_id)) is not None:
+            self._recent.move_to_end(chat_id)
+            return known
         async with self.db.execute(
             "SELECT state, last_update_id, updated_at FROM conversations WHERE chat_id = ?",
             (chat_id,),
@@ -105,7 +113,10 @@ class SqliteStore(Store):
             state: State | None = State.from_json(row[0])
         except ValueError:  # a state this version cannot read: start afresh, keep the dedup
             state = None
-        return Record(state, int(row[1]), datetime.fromisoformat(row[2]))
+        record = Record(state, int(row[1]), datetime.fromisoformat(row[2]))
+        if len(self._recent) < RECENT:
+            self._recent[chat_id] = record
+        return record
 
     async def set(self, chat_id: int, state: State, update_id: int | None, now: datetime) -> None:
         remind = None if state.done else _iso(now + self.remind_after)
@@ -130,11 +141,16 @@ class SqliteStore(Store):
                 _iso(now + self.expiry),
             ),
         )
-        await self.db.commit()
+        old = self._recent.pop(chat_id, None)
+        last = max(update_id or 0, old.last_update_id if old else 0)
+        if old is not None or len(self._recent) < RECENT:  # never a partial guess
+            self._recent[chat_id] = Record(state, last, now)
+        if len(self._recent) > RECENT:
+            self._recent.popitem(last=False)
 
     async def forget(self, chat_id: int) -> None:
+        self._recent.pop(chat_id, None)
         await self.db.execute("DELETE FROM conversations WHERE chat_id = ?", (chat_id,))
-        await self.db.commit()
 
     async def due_reminders(self, now: datetime) -> list[int]:
         """Chats silent since the reminder delay; each is returned once (then cleared)."""
@@ -149,14 +165,17 @@ class SqliteStore(Store):
                 "UPDATE conversations SET remind_at = NULL WHERE chat_id = ?",
                 [(c,) for c in chats],
             )
-            await self.db.commit()
         return chats
 
     async def expire(self, now: datetime) -> int:
         """Delete conversations past their expiry; returns how many."""
-        cur = await self.db.execute("DELETE FROM conversations WHERE expires_at <= ?", (_iso(now),))
-        await self.db.commit()
-        return cur.rowcount
+        async with self.db.execute(
+            "DELETE FROM conversations WHERE expires_at <= ? RETURNING chat_id", (_iso(now),)
+        ) as cur:
+            gone = [int(row[0]) async for row in cur]
+        for chat_id in gone:
+            self._recent.pop(chat_id, None)
+        return len(gone)
 
     async def close(self) -> None:
         if self._open:

@@ -270,11 +270,11 @@ class Repere:
                 flow, version, step, choice = button
                 if (flow, version, step) != (state.flow, state.version, state.step):
                     await self._answer(query, self.res.messages.get("stale_short", state.lang))
+                    await self._retire_buttons(query)
                     turn = engine.current(state, today)
                     said = [Say(self.res.messages.get("stale_button", state.lang))]
                     query = None
                 else:
-                    await self._mark_chosen(query, choice)
                     turn = engine.handle(state, Input(choice=choice, step=step), today)
             else:
                 turn = engine.handle(state, inp or Input(text=""), today)
@@ -301,24 +301,16 @@ class Repere:
             leaving_place=leaving,
         )
 
-    async def _mark_chosen(self, query: Any, choice: str) -> None:
-        """Show the answer under the question and remove the old buttons."""
+    async def _retire_buttons(self, query: Any) -> None:
+        """Take the buttons off a message that was tapped too late, so it cannot happen again.
+
+        Only on this rare path: editing every answered question would cost a request per tap.
+        """
         message = query.message if query is not None else None
         if not isinstance(message, Message) or message.reply_markup is None:
             return
-        label = next(
-            (
-                b.text
-                for row in message.reply_markup.inline_keyboard
-                for b in row
-                if str(b.callback_data or "").endswith(f":{choice}")
-            ),
-            None,
-        )
-        if label is None:
-            return
         with contextlib.suppress(BadRequest):
-            await message.edit_text(f"{message.text}\n\n→ {label}", reply_markup=None)
+            await message.edit_text(message.text or "…", reply_markup=None)
 
     async def _answer(self, query: Any, text: str | None = None) -> None:
         if query is None:
@@ -457,7 +449,10 @@ def build_application(
     settings: Settings,
     rate_limit: bool = True,
     concurrent: bool = True,
+    pool_size: int = 64,
+    pool_timeout: float = 30.0,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
+    """The PTB application. A burst waits for a free connection rather than failing."""
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = ApplicationBuilder().token(
         settings.token or ""
     )
@@ -465,6 +460,7 @@ def build_application(
         builder = builder.base_url(settings.base_url)
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    builder = builder.connection_pool_size(pool_size).pool_timeout(pool_timeout)
     builder = builder.concurrent_updates(concurrent).post_init(repere.post_init)
     builder = builder.post_shutdown(repere.post_shutdown)
     app = builder.build()

@@ -108,25 +108,23 @@ def international(phone: str) -> str:
     return phone
 
 
-def card_message(card: Card, messages: Messages, lang: str, phone_label: str) -> Outgoing:
-    lines = [f"<b>{html.escape(card.title)}</b>", html.escape(card.reason), ""]
+def card_html(card: Card, messages: Messages, lang: str, phone_label: str) -> str:
+    lines = [
+        f"▶ <b>{html.escape(card.title, quote=False)}</b>",
+        html.escape(card.reason, quote=False),
+    ]
     for label, value in card.lines:
         if label == phone_label:
             value = international(value)
-        lines.append(f"<b>{html.escape(label)}</b> : {html.escape(value)}")
-    buttons = []
-    if card.lat is not None and card.lon is not None:
-        buttons.append(
-            [
-                InlineKeyboardButton(
-                    messages.get("card_map_button", lang), url=map_url(card.lat, card.lon)
-                )
-            ]
+        lines.append(
+            f"<b>{html.escape(label, quote=False)}</b> : {html.escape(value, quote=False)}"
         )
-    text = "\n".join(lines)
-    if len(text) > MAX_TEXT:
-        text = text[: MAX_TEXT - 1] + "…"
-    return Outgoing(text, InlineKeyboardMarkup(buttons) if buttons else None, html=True)
+    if card.lat is not None and card.lon is not None:
+        url = html.escape(map_url(card.lat, card.lon), quote=True)
+        lines.append(
+            f'<a href="{url}">{html.escape(messages.get("card_map_button", lang), quote=False)}</a>'
+        )
+    return "\n".join(lines)
 
 
 def render(
@@ -137,29 +135,49 @@ def render(
     lang: str,
     leaving_place: bool = False,
 ) -> list[Outgoing]:
-    """Messages for a turn; `leaving_place` removes the location keyboard once done with it."""
-    out: list[Outgoing] = []
+    """As few messages as a turn needs: what the bot says joins the question that follows.
+
+    `leaving_place` sends the first text alone, carrying the removal of the location keyboard
+    (a message with inline buttons cannot carry it).
+    """
     phone_label = messages.get("card_phone", lang)
+    out: list[Outgoing] = []
+    pending: list[str] = []
+
+    def flush(markup: Markup = None) -> None:
+        if pending:
+            out.extend(_pack(pending, markup))
+            pending.clear()
+
     for reply in replies:
-        if isinstance(reply, Ask):
-            markup: Markup
-            if reply.expects == "place":
-                markup = location_keyboard(messages, lang)
-            elif reply.options:
-                markup = keyboard(reply, flow, version)
-            else:
-                markup = None
-            texts = split_text(reply.text)
-            out += [Outgoing(t) for t in texts[:-1]]
-            out.append(Outgoing(texts[-1], markup))
-        elif isinstance(reply, Results):
-            out += [Outgoing(t) for t in split_text(reply.text)]
-            out += [card_message(c, messages, lang, phone_label) for c in reply.cards]
+        if isinstance(reply, Results):
+            pending.append(html.escape(reply.text, quote=False))
+            pending.extend(card_html(c, messages, lang, phone_label) for c in reply.cards)
         elif isinstance(reply, Say):
-            out += [Outgoing(t) for t in split_text(reply.text)]
-    if leaving_place:
-        for i, message in enumerate(out):
-            if message.markup is None:
-                out[i] = Outgoing(message.text, ReplyKeyboardRemove(), message.html)
-                break
+            pending.append(html.escape(reply.text, quote=False))
+            if leaving_place and len(out) == 0 and len(pending) == 1:
+                flush(ReplyKeyboardRemove())
+        else:
+            pending.append(html.escape(reply.text, quote=False))
+            if reply.expects == "place":
+                flush(location_keyboard(messages, lang))
+            elif reply.options:
+                flush(keyboard(reply, flow, version))
+            else:
+                flush()
+    flush()
     return out
+
+
+def _pack(blocks: list[str], markup: Markup) -> list[Outgoing]:
+    """Blocks joined into messages under the size limit; the markup goes on the last one."""
+    texts: list[str] = []
+    for block in blocks:
+        for piece in split_text(block):
+            if texts and len(texts[-1]) + 2 + len(piece) <= MAX_TEXT:
+                texts[-1] += "\n\n" + piece
+            else:
+                texts.append(piece)
+    return [
+        Outgoing(t, markup if i == len(texts) - 1 else None, html=True) for i, t in enumerate(texts)
+    ]

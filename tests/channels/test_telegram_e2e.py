@@ -127,7 +127,7 @@ async def test_a_stale_button_over_http(
         old, _ = callback_for(api, CHAT, "Français")
         await tap(api, "Français")
         await say(api, button(CHAT, old))
-    assert texts(api, CHAT)[-2] == "Ce bouton n'est plus valable."
+    assert texts(api, CHAT)[-1].startswith("Ce bouton n'est plus valable.\n\n")
     answers = [c.params.get("text") for c in api.sent(method="answerCallbackQuery")]
     assert "Ce bouton n'est plus valable." in answers
 

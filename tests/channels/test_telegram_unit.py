@@ -80,19 +80,17 @@ async def test_a_conversation_with_buttons_location_and_cards(
         await tap(app, api, "26 à 49 ans")
         await tap(app, api, "Oui")
         await tap(app, api, "En voiture")
-    cards = [c for c in api.sent(CHAT) if c.params.get("parse_mode") == "HTML"]
-    assert 1 <= len(cards) <= 3
-    card = cards[0].params
-    assert card["text"].startswith("<b>")
-    assert "+33 5 36 49" in card["text"]  # tap-to-call
-    assert "Documents à apporter" in card["text"]
-    (map_button,) = keyboard_of(cards[0])[0]
-    assert map_button["url"].startswith("https://www.openstreetmap.org/?mlat=")
-    # every callback query was answered, and the chosen answer was written under its question
-    answered = api.sent(method="answerCallbackQuery")
-    assert len(answered) == 6
-    edits = api.sent(method="editMessageText")
-    assert edits and edits[0].params["text"].endswith("→ 🇫🇷 Français")
+    results = next(c.params for c in api.sent(CHAT) if "▶ <b>" in c.params["text"])
+    text = results["text"]
+    assert 1 <= text.count("▶ <b>") <= 3  # 2-3 cards in one message, under the limit
+    assert len(text) <= 4096 and results["parse_mode"] == "HTML"
+    assert "+33 5 36 49" in text  # tap-to-call
+    assert "Documents à apporter" in text
+    assert '<a href="https://www.openstreetmap.org/?mlat=' in text
+    labels = [b["text"] for row in results["reply_markup"]["inline_keyboard"] for b in row]
+    assert "➡️ Continuer" in labels  # the question's buttons come with the cards
+    # every callback query was answered
+    assert len(api.sent(method="answerCallbackQuery")) == 6
 
 
 async def test_a_stale_button_is_refused(
@@ -100,13 +98,15 @@ async def test_a_stale_button_is_refused(
 ) -> None:
     async with bot_app(api, resources, tmp_path / "r.db") as (_repere, app):
         await feed(app, api, message(CHAT, "/start"))
-        old, _call = callback_for(api, CHAT, "Français")
+        old, call = callback_for(api, CHAT, "Français")
         await tap(app, api, "Français")
-        await feed(app, api, button(CHAT, old))
+        await feed(app, api, button(CHAT, old, "Choisissez", keyboard_of(call)))
+        (retired,) = api.sent(method="editMessageText")  # its buttons are taken off
+        assert "reply_markup" not in retired.params
         await feed(app, api, button(CHAT, "beneficiary.0:consent:yes"))  # an older version
     answers = [c.params.get("text") for c in api.sent(method="answerCallbackQuery")]
     assert answers.count("Ce bouton n'est plus valable.") == 2
-    assert texts(api, CHAT)[-1].startswith("Je vais vous poser quelques questions")
+    assert texts(api, CHAT)[-1].startswith("Ce bouton n'est plus valable.\n\nJe vais vous poser")
 
 
 async def test_photos_voice_and_edits_get_a_kind_re_ask(
@@ -136,15 +136,14 @@ async def test_photos_voice_and_edits_get_a_kind_re_ask(
         )
         await feed(app, api, edited(CHAT, "Bordeaux"))
     said = texts(api, CHAT)
-    assert (
-        said.count(
-            "Je ne peux pas lire les photos, les sons ou les fichiers. Répondez avec "
-            "les boutons ou écrivez."
-        )
-        == 3
+    unreadable = (
+        "Je ne peux pas lire les photos, les sons ou les fichiers. Répondez avec "
+        "les boutons ou écrivez.\n\nBonjour ! Je suis Repère."
     )
-    assert "Je ne vois pas les messages modifiés. Envoyez un nouveau message." in said
-    assert said[-1].startswith("Bonjour ! Je suis Repère.")  # the question again
+    assert sum(t.startswith(unreadable) for t in said) == 3  # and the question again
+    assert said[-1].startswith(
+        "Je ne vois pas les messages modifiés. Envoyez un nouveau message.\n\nBonjour !"
+    )
 
 
 async def test_group_chats_are_sent_to_private(
@@ -164,7 +163,7 @@ async def test_commands_at_every_step(
         await feed(app, api, message(CHAT, "/start"))
         await tap(app, api, "Français")
         await feed(app, api, message(CHAT, "/aide"))
-        assert texts(api, CHAT)[-2].startswith("Vos réponses servent à trouver des idées")
+        assert texts(api, CHAT)[-1].startswith("Vos réponses servent à trouver des idées")
         await feed(app, api, message(CHAT, "/retour"))
         assert texts(api, CHAT)[-1].startswith("Bonjour ! Je suis Repère.")
         await tap(app, api, "Français")
@@ -172,7 +171,7 @@ async def test_commands_at_every_step(
         await tap(app, api, "English")
         assert texts(api, CHAT)[-1].startswith("I will ask you a few questions")
         await feed(app, api, message(CHAT, "/recommencer"))
-        assert "We start again from the beginning." in texts(api, CHAT)
+        assert texts(api, CHAT)[-1].startswith("We start again from the beginning.\n\n")
 
 
 async def test_deep_link_presets_the_department(
@@ -232,7 +231,7 @@ async def test_reminder_after_a_day_of_silence_once(
         assert await repere.tick(app) == 1
         assert await repere.tick(app) == 0  # only one reminder
     said = texts(api, CHAT)
-    assert said[-2] == "Bonjour ! Vous n'avez pas fini. On continue ?"
+    assert said[-1].startswith("Bonjour ! Vous n'avez pas fini. On continue ?\n\n")
 
 
 async def test_reload_keeps_the_running_version_on_a_broken_file(

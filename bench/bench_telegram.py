@@ -1,0 +1,352 @@
+"""Repère on Telegram under load: simulated users over real HTTP, against a bare echo bot.
+
+    python -m bench.bench_telegram [--users 1000] [--turns 10] [--quick]
+
+Both bots run python-telegram-bot's real HTTP stack against the same fake Bot API server on
+127.0.0.1 (in a process of its own), by long polling, with concurrent updates, the same
+connection pool and no rate limiter (Telegram's own cap of about 30 messages a second would
+otherwise set both figures). Each user sends its next message
+as soon as the bot has asked its next question. Reported: updates per second, p99 latency from
+an update's arrival to the question that answers it, lost and duplicated replies (both must be
+0), the ratio to the echo bot (goal >= 0.8x), and one turn in process including the SQLite
+write (goal p99 <= 2 ms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.channels.telegram import Repere, build_application
+from bot.config import Settings
+from bot.dialogue.engine import Engine
+from bot.dialogue.state import Input
+from bot.resources import load_resources
+from bot.store import SqliteStore
+from tests.fake_bot_api import FakeBotApi
+
+FIRST_CHAT = 10_000_000
+# Both bots get the same connection pool; a burst waits for a connection instead of failing
+POOL = 64
+POOL_TIMEOUT = 60.0
+# Ten turns, each answered by a question: (kind, payload)
+SCRIPT: list[tuple[str, str]] = [
+    ("text", "/start"),
+    ("button", "language:fr"),
+    ("button", "consent:yes"),
+    ("text", "Guéret"),
+    ("button", "need:french"),
+    ("button", "age:age_26_49"),
+    ("button", "jobseeker:yes"),
+    ("button", "mobility:car"),
+    ("button", "results:continue"),
+    ("text", "/retour"),
+]
+
+
+@dataclass
+class Load:
+    name: str
+    turns: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    lost: int
+    duplicated: int
+
+    @property
+    def per_second(self) -> float:
+        return self.turns / self.seconds
+
+    def line(self) -> str:
+        return (
+            f"{self.name}: {self.turns} updates in {self.seconds:.1f} s · "
+            f"{self.per_second:.0f} updates/s · latency p50 {self.p50_ms:.1f} ms · "
+            f"p99 {self.p99_ms:.1f} ms · lost {self.lost} · duplicated {self.duplicated}"
+        )
+
+
+def is_question(method: str, params: dict[str, Any]) -> bool:
+    """A message that waits for the user: buttons to tap, or the location keyboard."""
+    if method != "sendMessage":
+        return False
+    markup = params.get("reply_markup") or {}
+    if "keyboard" in markup:
+        return True
+    rows = markup.get("inline_keyboard") or []
+    return any("callback_data" in b for row in rows for b in row)
+
+
+def update_for(chat_id: int, turn: int) -> dict[str, Any]:
+    kind, payload = SCRIPT[turn]
+    who = {"id": chat_id, "is_bot": False, "first_name": "U"}
+    where = {"id": chat_id, "type": "private"}
+    now = int(time.time())
+    if kind == "text":
+        message: dict[str, Any] = {
+            "message_id": turn + 1,
+            "date": now,
+            "chat": where,
+            "from": who,
+            "text": payload,
+        }
+        if payload.startswith("/"):
+            message["entities"] = [
+                {"type": "bot_command", "offset": 0, "length": len(payload.split()[0])}
+            ]
+        return {"message": message}
+    step, choice = payload.split(":")
+    return {
+        "callback_query": {
+            "id": f"{chat_id}-{turn}",
+            "from": who,
+            "chat_instance": "x",
+            "data": f"beneficiary.1:{step}:{choice}",
+            "message": {"message_id": turn, "date": now, "chat": where, "text": "?"},
+        }
+    }
+
+
+class Driver:
+    """Plays every user's script: the next update goes out when a question comes back."""
+
+    def __init__(self, api: FakeBotApi, users: int, turns: int) -> None:
+        self.api, self.users, self.turns = api, users, turns
+        self.progress: dict[int, int] = {}
+        self.sent_at: dict[int, float] = {}
+        self.latencies: list[float] = []
+        self.duplicated = 0
+        self.lock = threading.Lock()
+        self.done = threading.Event()
+        self.finished = 0
+
+    def start(self) -> None:
+        self.api.record = False
+        self.api.on_call = self.on_call
+        for n in range(self.users):
+            chat_id = FIRST_CHAT + n
+            self.progress[chat_id] = 0
+            self.sent_at[chat_id] = time.perf_counter()
+            self.api.push(update_for(chat_id, 0))
+
+    def on_call(self, method: str, params: dict[str, Any]) -> None:
+        if not is_question(method, params):
+            return
+        chat_id = int(params.get("chat_id") or 0)
+        with self.lock:
+            turn = self.progress.get(chat_id)
+            if turn is None or turn >= self.turns:
+                self.duplicated += 1
+                return
+            self.latencies.append((time.perf_counter() - self.sent_at[chat_id]) * 1000)
+            turn += 1
+            self.progress[chat_id] = turn
+            if turn == self.turns:
+                self.finished += 1
+                if self.finished == self.users:
+                    self.done.set()
+                return
+            self.sent_at[chat_id] = time.perf_counter()
+        self.api.push(update_for(chat_id, turn))
+
+    def lost(self) -> int:
+        return sum(self.turns - t for t in self.progress.values())
+
+
+def serve(users: int, turns: int, timeout: float) -> None:
+    """The fake Bot API and the simulated users, in a process of their own.
+
+    Prints the server's base URL, then, when every user is done (or the time is up), one JSON
+    line of figures. Run apart so that the bot under test has a core to itself.
+    """
+    api = FakeBotApi()
+    with api.running():
+        driver = Driver(api, users, turns)
+        print(api.base_url, flush=True)
+        sys.stdin.readline()  # the bot is polling: go
+        started = time.perf_counter()
+        driver.start()
+        driver.done.wait(timeout)
+        seconds = time.perf_counter() - started
+        time.sleep(0.3)  # late duplicates would show up here
+        ordered = sorted(driver.latencies) or [0.0]
+        print(
+            json.dumps(
+                {
+                    "turns": len(driver.latencies),
+                    "seconds": seconds,
+                    "p50": statistics.median(ordered),
+                    "p99": ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))],
+                    "lost": driver.lost(),
+                    "duplicated": driver.duplicated,
+                }
+            ),
+            flush=True,
+        )
+        sys.stdin.readline()  # the bot has stopped polling: the server may go
+
+
+async def drive(
+    make_app: Callable[[str], Application[Any, Any, Any, Any, Any, Any]],
+    name: str,
+    users: int,
+    turns: int,
+    timeout: float,
+) -> Load:
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bench.bench_telegram",
+            "--serve",
+            str(users),
+            str(turns),
+            str(timeout),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert server.stdin is not None and server.stdout is not None
+    base_url = server.stdout.readline().strip()
+    app = make_app(base_url)
+    async with app:
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0, timeout=1)
+        server.stdin.write("go\n")
+        server.stdin.flush()
+        line = await asyncio.to_thread(server.stdout.readline)
+        await app.updater.stop()
+        await app.stop()
+    server.stdin.write("bye\n")
+    server.stdin.flush()
+    server.wait(30)
+    f = json.loads(line)
+    return Load(name, f["turns"], f["seconds"], f["p50"], f["p99"], f["lost"], f["duplicated"])
+
+
+def echo_app(base_url: str) -> Application[Any, Any, Any, Any, Any, Any]:
+    """The baseline: a bare bot that answers every update with one question."""
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("OK", callback_data="ok")]])
+
+    async def echo(update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        if update.effective_chat is not None:
+            text = update.effective_message.text if update.effective_message else ""
+            await ctx.bot.send_message(update.effective_chat.id, text or "?", reply_markup=keyboard)
+
+    app = ApplicationBuilder().token("1:ECHO").base_url(base_url).concurrent_updates(True).build()
+    app.add_handler(MessageHandler(filters.ALL, echo))
+    app.add_handler(CallbackQueryHandler(echo))
+    return app
+
+
+async def one_turn_in_process(turns: int, db: Path) -> tuple[float, float]:
+    """An engine turn with the store read and written, as the adapter does, in ms."""
+    res = load_resources()
+    engine = Engine(res.flows, res)
+    store = await SqliteStore.open(db)
+    times: list[float] = []
+    today = datetime.now(UTC)
+    inputs = [
+        Input(choice="fr"),
+        Input(choice="yes"),
+        Input(text="Guéret"),
+        Input(choice="french"),
+        Input(choice="age_26_49"),
+        Input(choice="yes"),
+        Input(choice="car"),
+        Input(choice="continue"),
+        Input(command="back"),
+    ]
+    n = 0
+    chat_id = 0
+    while n < turns:
+        chat_id += 1
+        state = engine.start("beneficiary", today.date()).state
+        await store.set(chat_id, state, 0, today)
+        for update_id, inp in enumerate(inputs, start=1):
+            t = time.perf_counter()
+            record = await store.get(chat_id)
+            assert record.state is not None
+            turn = engine.handle(record.state, inp, today.date())
+            await store.set(chat_id, turn.state, update_id, today)
+            times.append((time.perf_counter() - t) * 1000)
+            n += 1
+    await store.close()
+    ordered = sorted(times)
+    return statistics.median(ordered), ordered[int(0.99 * (len(ordered) - 1))]
+
+
+async def run(users: int, turns: int, timeout: float = 600.0) -> tuple[Load, Load, float, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        resources = load_resources()
+        echo = await drive(echo_app, "echo baseline", users, turns, timeout)
+        store = await SqliteStore.open(Path(tmp) / "bench.db")
+        repere: Repere | None = None
+
+        def repere_app(base_url: str) -> Application[Any, Any, Any, Any, Any, Any]:
+            nonlocal repere
+            settings = Settings(token="123:BENCH", base_url=base_url)
+            repere = Repere(resources, store, settings)
+            return build_application(
+                repere, settings, rate_limit=False, pool_size=POOL, pool_timeout=POOL_TIMEOUT
+            )
+
+        ours = await drive(repere_app, "repere", users, turns, timeout)
+        await store.close()
+        p50, p99 = await one_turn_in_process(3000, Path(tmp) / "turns.db")
+    return ours, echo, p50, p99
+
+
+def report(ours: Load, echo: Load, p50: float, p99: float) -> str:
+    return "\n".join(
+        [
+            ours.line(),
+            echo.line(),
+            f"throughput ratio repere/echo {ours.per_second / echo.per_second:.2f}x (goal >= 0.8x)",
+            f"one turn in process with the SQLite write: p50 {p50:.3f} ms · p99 {p99:.3f} ms "
+            "(goal p99 <= 2 ms)",
+        ]
+    )
+
+
+def main() -> None:
+    if len(sys.argv) == 5 and sys.argv[1] == "--serve":
+        serve(int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]))
+        return
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--users", type=int, default=1000)
+    p.add_argument("--turns", type=int, default=len(SCRIPT))
+    p.add_argument("--quick", action="store_true", help="20 users")
+    args = p.parse_args()
+    users = 20 if args.quick else args.users
+    print(report(*asyncio.run(run(users, min(args.turns, len(SCRIPT))))))
+
+
+if __name__ == "__main__":
+    main()
