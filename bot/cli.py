@@ -44,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     flows_sub = flows.add_subparsers(dest="flows_command", required=True)
     fcheck = flows_sub.add_parser("check", help="schema, graph, translations and FALC checks")
     fcheck.add_argument("directory", nargs="?", type=Path, default=FLOWS_DIR)
+    fcheck.add_argument("--glossary", type=Path, default=CATALOGUE_DIR / "glossary.yaml")
     graph = flows_sub.add_parser("graph", help="print a Mermaid diagram of a flow")
     graph.add_argument("flow", help="a flow id (beneficiary, volunteer) or a YAML file")
     graph.add_argument("--flows", type=Path, default=FLOWS_DIR)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_NON_ALNUM = re.compile(r"[\W_]+")  # letters of every script stay: "نعم", "так"
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss", "’": "'"})
 ARTICLES = frozenset({"le", "la", "les", "l", "aux", "las", "los"})
 _ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}

@@ -117,9 +117,13 @@ class Repere:
         app.add_error_handler(self.on_error)
 
     async def post_init(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        menu = [BotCommand(name, self.res.messages.get(key, "fr")) for name, key in MENU]
-        with contextlib.suppress(NetworkError):
-            await app.bot.set_my_commands(menu)
+        m = self.res.messages
+        with contextlib.suppress(NetworkError):  # French by default, then each language's menu
+            await app.bot.set_my_commands([BotCommand(n, m.get(k, "fr")) for n, k in MENU])
+            for lang in m.languages:
+                if lang != "fr":
+                    menu = [BotCommand(n, m.get(k, lang)) for n, k in MENU]
+                    await app.bot.set_my_commands(menu, language_code=lang)
         self._ticker = asyncio.create_task(self._tick_forever(app))
 
     async def post_shutdown(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:

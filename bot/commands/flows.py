@@ -17,7 +17,7 @@ def run(args: argparse.Namespace) -> int:
         if not directory.is_dir():
             print(f"{directory}: not a folder", file=sys.stderr)
             return 1
-        problems = check_flows(directory)
+        problems = check_flows(directory, args.glossary)
         for problem in sorted(problems, key=lambda p: (p.path, p.line)):
             print(problem)
         print(f"{len(problems)} problem(s)")

@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.catalogue.gazetteer import Outcome, Resolution
 from bot.catalogue.text import fold
+from bot.dialogue.bidi import right_to_left
 from bot.dialogue.flow import Flow, Kind, Step
 from bot.dialogue.profile import answer_text, matches
 from bot.dialogue.replies import Ask, Option, Reply, Say
@@ -58,6 +59,28 @@ class Engine:
         context: dict[str, str] | None = None,
     ) -> Turn:
         """A new conversation. A known language skips the language step."""
+        return self._finish(self._start(flow_id, today, lang, context))
+
+    def current(self, state: State, today: date) -> Turn:
+        """Ask the current question again (after a restart of the bot, or a stale button)."""
+        return self._finish(self._enter(self.flow_of(state), state, [], today))
+
+    def handle(self, state: State, inp: Input, today: date) -> Turn:
+        return self._finish(self._handle(state, inp, today))
+
+    def _finish(self, turn: Turn) -> Turn:
+        if turn.state.lang in self.msg.rtl:
+            return Turn(turn.state, right_to_left(turn.replies))
+        return turn
+
+    def _start(
+        self,
+        flow_id: str,
+        today: date,
+        lang: str | None = None,
+        context: dict[str, str] | None = None,
+    ) -> Turn:
+        """A new conversation. A known language skips the language step."""
         flow = self.flows[flow_id]
         state = State(
             flow=flow.id,
@@ -71,17 +94,13 @@ class Engine:
             state = self._advance(flow, state, first, state.answers)
         return self._enter(flow, state, [], today)
 
-    def current(self, state: State, today: date) -> Turn:
-        """Ask the current question again (after a restart of the bot, or a stale button)."""
-        return self._enter(self.flow_of(state), state, [], today)
-
     def flow_of(self, state: State) -> Flow:
         return self.flows[state.flow]
 
-    def handle(self, state: State, inp: Input, today: date) -> Turn:
+    def _handle(self, state: State, inp: Input, today: date) -> Turn:
         flow = self.flows.get(state.flow)
         if flow is None:  # a flow that was removed: start the default one again
-            return self.start(next(iter(self.flows)), today, state.lang, state.context)
+            return self._start(next(iter(self.flows)), today, state.lang, state.context)
         if not flow.has_step(state.step) or state.version != flow.version:
             state = self._migrate(flow, state)
         state = state.model_copy(update={"turns": state.turns + 1})
@@ -89,7 +108,7 @@ class Engine:
         if command is not None:
             return self._command(flow, state, command, today)
         if state.done:
-            turn = self.start(flow.id, today, state.lang, state.context)
+            turn = self._start(flow.id, today, state.lang, state.context)
             return Turn(turn.state, [Say(self.msg.get("finished", state.lang)), *turn.replies])
         if inp.step is not None and inp.step != state.step:
             return self._enter(flow, state, [Say(self.msg.get("stale_button", state.lang))], today)
@@ -116,13 +135,13 @@ class Engine:
     def _command(self, flow: Flow, state: State, command: Command, today: date) -> Turn:
         lang = state.lang
         if command == "restart":
-            turn = self.start(flow.id, today, lang, state.context)
+            turn = self._start(flow.id, today, lang, state.context)
             return Turn(turn.state, [Say(self.msg.get("restarted", lang)), *turn.replies])
         if command == "stop":
             done = state.model_copy(update={"done": True, "pending": None})
             return Turn(done, [Say(self.msg.get("stopped", lang))])
         if state.done:
-            return self.start(flow.id, today, lang, state.context)
+            return self._start(flow.id, today, lang, state.context)
         if command == "help":
             step = flow.step(state.step)
             text = flow.text(step.help, lang) if step.help else self.msg.get("help_generic", lang)

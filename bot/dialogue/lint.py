@@ -30,21 +30,93 @@ def callback_payload(flow: Flow, step: Step, choice_id: str) -> str:
     return f"{flow.id}.{flow.version}:{step.id}:{choice_id}"
 
 
-def check_flows(directory: Path) -> list[Problem]:
+class Glossary(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    keep_in_french: list[str] = []
+    terms: dict[str, dict[str, str]] = {}
+
+
+def check_flows(directory: Path, glossary_path: Path | None = None) -> list[Problem]:
     problems: list[Problem] = []
     rules = _rules(directory, problems)
+    glossary = _glossary(glossary_path, problems)
+    languages: list[str] = []
     try:
-        validate(read_source(directory / "messages.yaml"), MessagesFile)
+        source = read_source(directory / "messages.yaml")
+        messages = validate(source, MessagesFile)
+        languages = list(messages.languages)
+        problems += lint_messages(messages, source, glossary)
     except DataError as exc:
         problems.extend(exc.problems)
     for path in flow_files(directory):
         try:
-            flow, source = load_flow(path)
+            flow, flow_source = load_flow(path)
         except DataError as exc:
             problems.extend(exc.problems)
             continue
-        problems.extend(lint_flow(flow, source, rules))
+        problems.extend(lint_flow(flow, flow_source, rules, glossary))
+        missing = [lang for lang in languages if lang not in flow.languages]
+        if missing:
+            problems.append(
+                flow_source.problem(
+                    ("languages",), f"the flow lacks languages the bot offers: {', '.join(missing)}"
+                )
+            )
+    for lang in glossary.terms.values():
+        absent = [code for code in languages if code not in lang]
+        if absent:
+            problems.append(
+                Problem(
+                    str(glossary_path),
+                    1,
+                    f"glossary term '{lang.get('fr')}' lacks: {', '.join(absent)}",
+                )
+            )
     return problems
+
+
+def _glossary(path: Path | None, problems: list[Problem]) -> Glossary:
+    if path is None or not path.exists():
+        return Glossary()
+    try:
+        return validate(read_source(path), Glossary)
+    except DataError as exc:
+        problems.extend(exc.problems)
+        return Glossary()
+
+
+def lint_messages(messages: MessagesFile, source: Source, glossary: Glossary) -> list[Problem]:
+    """Every message and the month names in every language; French proper names kept."""
+    out: list[Problem] = []
+    for key, texts in messages.messages.items():
+        loc = ("messages", key)
+        missing = [lang for lang in messages.languages if not (texts.get(lang) or "").strip()]
+        if missing:
+            out.append(
+                source.problem(loc, f"message '{key}': missing translation: {', '.join(missing)}")
+            )
+        out += [source.problem(loc, m) for m in _kept_names(texts, glossary)]
+    for lang in messages.languages:
+        names = messages.months.get(lang)
+        if names is None or len(names) != 12:
+            out.append(source.problem(("months",), f"months: 12 names needed for '{lang}'"))
+    for lang in messages.rtl:
+        if lang not in messages.languages:
+            out.append(source.problem(("rtl",), f"rtl: unknown language '{lang}'"))
+    return out
+
+
+def _kept_names(texts: Texts, glossary: Glossary) -> list[str]:
+    french = texts.get("fr", "")
+    out = []
+    for name in glossary.keep_in_french:
+        if name in french:
+            dropped = [lang for lang, text in texts.items() if lang != "fr" and name not in text]
+            if dropped:
+                out.append(
+                    f"'{name}' stays in French in every language; missing in: {', '.join(dropped)}"
+                )
+    return out
 
 
 def _rules(directory: Path, problems: list[Problem]) -> FalcRules:
@@ -58,7 +130,9 @@ def _rules(directory: Path, problems: list[Problem]) -> FalcRules:
         return FalcRules()
 
 
-def lint_flow(flow: Flow, source: Source, rules: FalcRules) -> list[Problem]:
+def lint_flow(
+    flow: Flow, source: Source, rules: FalcRules, glossary: Glossary | None = None
+) -> list[Problem]:
     out: list[Problem] = []
     index = {s.id: i for i, s in enumerate(flow.steps)}
 
@@ -105,6 +179,8 @@ def lint_flow(flow: Flow, source: Source, rules: FalcRules) -> list[Problem]:
                 )
             )
     out += _translations(flow, source, at)
+    for loc, texts in _all_texts(flow, at):
+        out += [source.problem(loc, m) for m in _kept_names(texts, glossary or Glossary())]
     out += _callbacks(flow, source, at)
     out += _conditions(flow, source, at)
     if flow.audience == "beneficiary":

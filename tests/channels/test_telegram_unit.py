@@ -53,7 +53,7 @@ async def test_start_asks_the_language_with_buttons(
     (sent,) = api.sent(CHAT)
     assert sent.params["text"].startswith("Bonjour ! Je suis Repère.")
     labels = [b["text"] for row in keyboard_of(sent) for b in row]
-    assert labels == ["🇫🇷 Français", "🇬🇧 English"]
+    assert labels == ["💬 Français", "💬 English", "💬 العربية", "💬 Українська", "💬 فارسی"]
     data = keyboard_of(sent)[0][0]["callback_data"]
     assert parse_callback(data) == ("beneficiary", 1, "language", "fr")
     assert len(data.encode()) <= 64

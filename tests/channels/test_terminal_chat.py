@@ -54,7 +54,7 @@ def test_json_lines_contract() -> None:
     assert replies[0] == {
         "step": "language",
         "text": "Bonjour ! Je suis Repère. Choisissez votre langue.",
-        "choices": ["🇫🇷 Français", "🇬🇧 English"],
+        "choices": ["💬 Français", "💬 English", "💬 العربية", "💬 Українська", "💬 فارسی"],
         "expects": "choice",
     }
     assert last_ask(replies)["expects"] == "choice"  # "need" after the place
