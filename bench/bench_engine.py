@@ -18,7 +18,7 @@ from datetime import date
 
 from bot.dialogue.engine import Engine
 from bot.dialogue.state import Input, State
-from bot.resources import load_resources
+from bot.resources import load_resources, settle
 
 TODAY = date(2026, 11, 26)
 PLACES = [
@@ -103,6 +103,7 @@ class Figures:
 
 def run(conversations: int, seed: int = 3) -> Figures:
     res = load_resources()
+    settle()  # as `repere chat` and `repere run` do after loading
     engine = Engine(res.flows, res)
     rnd = random.Random(seed)
     times: list[float] = []

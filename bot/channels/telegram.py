@@ -44,7 +44,7 @@ from bot.dialogue.engine import Engine, Turn
 from bot.dialogue.flow import Kind
 from bot.dialogue.replies import Reply, Say
 from bot.dialogue.state import Command, Input, State
-from bot.resources import Resources, load_resources
+from bot.resources import Resources, load_resources, settle
 from bot.store import Store
 from bot.yamlsrc import DataError
 
@@ -392,6 +392,7 @@ class Repere:
             return problems
         self.res = fresh
         self.engine = Engine(fresh.flows, fresh)
+        settle()
         log.info("reloaded: %d offers, %d flows", len(fresh.catalogue), len(fresh.flows))
         return []
 

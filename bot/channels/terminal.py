@@ -19,7 +19,7 @@ from bot.commands.common import parse_today, report_data_error
 from bot.dialogue.engine import Engine, Turn
 from bot.dialogue.replies import Ask, Card, Option, Reply, Results
 from bot.dialogue.state import Input
-from bot.resources import load_resources
+from bot.resources import load_resources, settle
 from bot.yamlsrc import DataError
 
 _GEO = re.compile(r"^\s*geo:\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$", re.IGNORECASE)
@@ -117,6 +117,7 @@ def run_chat(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
         known = ", ".join(res.messages.languages)
         print(f"unknown language '{args.lang}' (known: {known})", file=sys.stderr)
         return 2
+    settle()
     engine = Engine(res.flows, res)
     chat = TerminalChat(engine, parse_today(args.today), stdout, args.json)
     turn = engine.start(args.flow, chat.today, args.lang)

@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.commands.common import report_data_error
 from bot.config import Settings
-from bot.resources import load_resources
+from bot.resources import load_resources, settle
 from bot.yamlsrc import DataError
 
 
@@ -45,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
         resources = load_resources(args.catalogue, args.flows)
     except DataError as exc:
         return report_data_error(exc)
+    settle()
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
