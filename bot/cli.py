@@ -20,6 +20,12 @@ def _parser() -> argparse.ArgumentParser:
     check = cat_sub.add_parser("check", help="validate the catalogue, print path:line problems")
     check.add_argument("directory", nargs="?", type=Path, default=CATALOGUE_DIR)
     check.add_argument("--today", help="date of the check (YYYY-MM-DD), default today")
+    lheo = cat_sub.add_parser("import-lheo", help="import offers from an LHEO XML file")
+    lheo.add_argument("file", type=Path, help="LHEO 2.3 (or 2.2) XML file")
+    lheo.add_argument("--out", type=Path, default=CATALOGUE_DIR, help="catalogue folder")
+    lheo.add_argument("--department", nargs="+", help="keep only these departments (23 87…)")
+    lheo.add_argument("--all-regions", action="store_true", help="keep places outside the region")
+    lheo.add_argument("--today", help="date of the import (YYYY-MM-DD), default today")
 
     sug = sub.add_parser("suggest", help="nearby offers for a place and a need")
     sug.add_argument("--where", required=True, help="commune, postal code or 'lat,lon'")

@@ -71,17 +71,17 @@ def read_source(path: Path, label: str | None = None) -> Source:
     return parse_source(text, name)
 
 
-class _Loader(yaml.CSafeLoader):
+class TextDateLoader(yaml.CSafeLoader):
     """The C safe loader, with dates left as text: pydantic parses them and names the line."""
 
 
-_Loader.add_constructor(  # type: ignore[type-var]  # the stubs miss the C loaders here
-    "tag:yaml.org,2002:timestamp", _Loader.construct_yaml_str
+TextDateLoader.add_constructor(  # type: ignore[type-var]  # the stubs miss the C loaders here
+    "tag:yaml.org,2002:timestamp", TextDateLoader.construct_yaml_str
 )
 
 
 def parse_source(text: str, name: str) -> Source:
-    loader = _Loader(text)
+    loader = TextDateLoader(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None

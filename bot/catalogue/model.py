@@ -82,7 +82,7 @@ class Eligibility(Strict):
     jobseeker_required: bool = False
     rsa_only: bool = False
     publics: list[NonEmpty] = []  # plain words: "demandeurs d'emploi", "réfugiés"…
-    prescription: Prescription = Prescription()
+    prescription: Prescription = Field(default_factory=Prescription)
 
     @model_validator(mode="after")
     def _ages(self) -> Eligibility:
@@ -130,8 +130,8 @@ class Offer(Strict):
     sessions: list[Session] = []
     permanent_entry: bool = False
     weekly_hours: float | None = Field(default=None, gt=0, le=50)
-    eligibility: Eligibility = Eligibility()
-    cost: Cost = Cost()
+    eligibility: Eligibility = Field(default_factory=Eligibility)
+    cost: Cost = Field(default_factory=Cost)
     pmr: bool | None = None  # accessible to people with reduced mobility
     languages: list[Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]] = ["fr"]
     contact: Contact

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from bot.catalogue.load import (
     compile_catalogue,
@@ -13,10 +14,13 @@ from bot.catalogue.load import (
     summary_line,
 )
 from bot.commands.common import parse_today
+from bot.paths import CATALOGUE_DIR
 from bot.resources import load_base
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.catalogue_command == "import-lheo":
+        return import_lheo(args)
     directory = args.directory
     if not (directory / "offers").is_dir():
         print(f"{directory}: no 'offers' folder here", file=sys.stderr)
@@ -36,3 +40,47 @@ def run(args: argparse.Namespace) -> int:
         + summary_line(catalogue, gazetteer)
     )
     return 1 if errors else 0
+
+
+def import_lheo(args: argparse.Namespace) -> int:
+    """Read an LHEO file, write `lheo-*.yaml` under OUT/offers, report what happened."""
+    from bot.catalogue.lheo import ImportReport, read_lheo
+    from bot.catalogue.lheo_write import department_of, offer_yaml, write_offers
+    from bot.yamlsrc import DataError
+
+    out: Path = args.out
+    gazetteer, lexicon = load_base(out if (out / "communes.tsv").exists() else CATALOGUE_DIR)
+    departments = set(args.department) if args.department else None
+    report = ImportReport()
+    rows: list[tuple[str, str, str]] = []
+    try:
+        with args.file.open("rb") as f:
+            for offer in read_lheo(
+                f,
+                gazetteer,
+                lexicon.formacodes,
+                parse_today(args.today),
+                departments,
+                args.all_regions,
+                report,
+            ):
+                rows.append((department_of(offer, gazetteer), offer.id, offer_yaml(offer)))
+    except OSError as exc:
+        print(f"{args.file}: cannot read: {exc.strerror}", file=sys.stderr)
+        return 1
+    except DataError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print("nothing was written", file=sys.stderr)
+        return 1
+    changes = write_offers(rows, out / "offers")
+    print(
+        f"LHEO {report.version}: {len(rows)} offers imported "
+        f"({len(changes.added)} added, {len(changes.updated)} updated, "
+        f"{len(changes.removed)} removed, {changes.unchanged} unchanged)"
+    )
+    for reason, n in sorted(report.skipped.items()):
+        print(f"skipped: {n} ({reason})")
+    for warning in report.warnings[:50]:
+        print(f"warning: {warning}")
+    return 0

@@ -1,0 +1,163 @@
+"""LHEO import speed and memory on a synthetic file, against a DOM parse in the same run.
+
+    python -m bench.bench_lheo [--actions 50000] [--quick]
+
+Writes a synthetic LHEO 2.3 file (one action per formation, 1-2 sessions, places spread over the
+region's communes), imports it in a child process (so its peak RSS is its own, read from
+VmHWM), then loads the imported catalogue and times `suggest` on it. The baseline parses the
+same file into one DOM tree (ElementTree.parse), the way one often starts. Targets (issue 6):
+import >= 20 MB/s, peak RSS <= 300 MB; the imported catalogue within the catalogue's targets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from datetime import date
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from bot.catalogue.gazetteer import place_of
+from bot.matching import Profile
+from bot.resources import load_resources
+
+TODAY = date(2026, 11, 26)
+CODES = [
+    "15235",
+    "15040",
+    "15041",
+    "15043",
+    "15050",
+    "15061",
+    "15062",
+    "15084",
+    "42752",
+    "22454",
+    "31812",
+]
+GOALS = ["5", "9", "8", "6"]
+
+
+def write_synthetic(path: Path, actions: int, seed: int = 5) -> int:
+    """An LHEO 2.3 file of `actions` actions; returns its size in bytes."""
+    res = load_resources()
+    rnd = random.Random(seed)
+    communes = res.gazetteer.communes
+    weights = [c.population + 200 for c in communes]
+    picks = rnd.choices(communes, weights=weights, k=actions)
+    with path.open("w", encoding="utf-8") as f:
+        f.write(
+            '<?xml version="1.0" encoding="UTF-8"?>\n<lheo xmlns="http://lheo.gouv.fr/2.3">'
+            "\n<offres>\n"
+        )
+        for n, c in enumerate(picks):
+            start = 20270101 + 100 * rnd.randint(0, 8) + rnd.randint(1, 27)
+            sessions = "".join(
+                f"<session numero='S{n}-{k}'><periode><debut>{start + k * 100}</debut>"
+                f"<fin>{start + k * 100 + 300}</fin></periode><etat-recrutement>1"
+                "</etat-recrutement></session>"
+                for k in range(rnd.choice([1, 2]))
+            )
+            f.write(
+                f'<formation numero="F{n:06d}" datemaj="20261001"><domaine-formation>'
+                f"<code-FORMACODE>{rnd.choice(CODES)}</code-FORMACODE></domaine-formation>"
+                f"<intitule-formation>Formation synthétique {n}</intitule-formation>"
+                "<objectif-formation>Objectif de la formation : acquérir les savoirs de base "
+                "utiles à la vie quotidienne et professionnelle.</objectif-formation>"
+                "<contenu-formation>Lecture, écriture, calcul, numérique, découverte des "
+                "métiers.</contenu-formation>"
+                "<contact-formation><coordonnees><telfixe><numtel>01 99 00 "
+                f"{n // 100 % 100:02d} {n % 100:02d}</numtel></telfixe><courriel>"
+                f"contact{n}@of.example.org</courriel></coordonnees></contact-formation>"
+                f"<objectif-general-formation>{rnd.choice(GOALS)}</objectif-general-formation>"
+                f'<action numero="A{n:06d}"><code-public-vise>80006</code-public-vise>'
+                "<code-public-vise>83056</code-public-vise>"
+                "<modalites-enseignement>0</modalites-enseignement>"
+                '<lieu-de-formation tag="principal"><coordonnees><adresse><ligne>'
+                f"{n % 90 + 1} rue de l'Exemple</ligne><codepostal>{c.postal_codes[0]}"
+                f"</codepostal><ville>{escape(c.name)}</ville><code-INSEE-commune>{c.insee}"
+                "</code-INSEE-commune><geolocalisation><latitude>"
+                f"{c.lat:.5f}</latitude><longitude>{c.lon:.5f}</longitude></geolocalisation>"
+                "</adresse></coordonnees></lieu-de-formation>"
+                f"<modalites-entrees-sorties>{rnd.choice('001')}</modalites-entrees-sorties>"
+                f"{sessions}<nombre-heures-total>300</nombre-heures-total>"
+                "<organisme-formateur><raison-sociale-formateur>Organisme synthétique "
+                f"{n % 500}</raison-sociale-formateur></organisme-formateur>"
+                "<organisme-financeur><code-financeur>2</code-financeur></organisme-financeur>"
+                "</action></formation>\n"
+            )
+        f.write("</offres>\n</lheo>\n")
+    return path.stat().st_size
+
+
+def import_in_child(xml: Path, out: Path) -> tuple[float, float, str]:
+    code = (
+        "import sys, time, json\n"
+        "from bot.cli import main\n"
+        "t = time.perf_counter()\n"
+        f"rc = main(['catalogue', 'import-lheo', {str(xml)!r}, '--out', {str(out)!r},"
+        " '--today', '2026-11-26'])\n"
+        "elapsed = time.perf_counter() - t\n"
+        "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0]\n"
+        "print(json.dumps([elapsed, int(hwm.split()[1]) / 1024, rc]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    lines = done.stdout.strip().splitlines()
+    seconds, rss, rc = json.loads(lines[-1])
+    assert rc == 0, done.stdout
+    return float(seconds), float(rss), lines[0]
+
+
+def run(actions: int, queries: int) -> str:
+    with tempfile.TemporaryDirectory() as tmp:
+        xml = Path(tmp) / "feed.xml"
+        size = write_synthetic(xml, actions)
+        out = Path(tmp) / "cat"
+        seconds, rss, summary = import_in_child(xml, out)
+        t = time.perf_counter()
+        ET.parse(xml)
+        dom = time.perf_counter() - t
+        res = load_resources(out, cache_dir=Path(tmp) / "cache")
+        rnd = random.Random(1)
+        times = []
+        for commune in rnd.choices(res.gazetteer.communes, k=queries):
+            profile = Profile(
+                place_of(commune),
+                res.lexicon.match(rnd.choice(["fle", "lire", "ordinateur", "métier"])).themes,
+            )
+            t = time.perf_counter()
+            res.matcher.suggest(profile, TODAY)
+            times.append((time.perf_counter() - t) * 1000)
+        ordered = sorted(times)
+    mb = size / 1e6
+    return "\n".join(
+        [
+            f"file: {actions} actions, {mb:.1f} MB · {summary}",
+            f"import: {seconds:.1f} s · {mb / seconds:.1f} MB/s (target >= 20 MB/s) · "
+            f"peak RSS {rss:.0f} MB (target <= 300 MB)",
+            f"baseline DOM parse alone (ElementTree.parse): {dom:.1f} s · {mb / dom:.1f} MB/s · "
+            f"the import costs {seconds / dom:.1f}x a bare DOM parse",
+            f"suggest on the imported catalogue: p50 {statistics.median(ordered):.3f} ms · "
+            f"p99 {ordered[int(0.99 * (len(ordered) - 1))]:.3f} ms (targets 1 / 5 ms)",
+        ]
+    )
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--actions", type=int, default=50_000)
+    p.add_argument("--queries", type=int, default=1000)
+    p.add_argument("--quick", action="store_true", help="1,000 actions")
+    args = p.parse_args()
+    print(run(1000 if args.quick else args.actions, 100 if args.quick else args.queries))
+
+
+if __name__ == "__main__":
+    main()

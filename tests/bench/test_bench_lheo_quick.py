@@ -1,0 +1,11 @@
+"""The LHEO import benchmark runs here in a tiny size, so that it cannot rot."""
+
+from __future__ import annotations
+
+from bench.bench_lheo import run
+
+
+def test_lheo_bench_runs_in_quick_mode() -> None:
+    report = run(actions=200, queries=20)
+    assert "file: 200 actions" in report
+    assert "offers imported (" in report and "MB/s" in report
