@@ -33,9 +33,6 @@ class Messages:
     def load(cls, path: Path) -> Messages:
         return cls(validate(read_source(path), MessagesFile))
 
-    def has(self, key: str) -> bool:
-        return key in self.data.messages
-
     def get(self, key: str, lang: str = DEFAULT_LANG, **fields: object) -> str:
         texts = self.data.messages[key]
         text = texts.get(lang) or texts[DEFAULT_LANG]

@@ -14,7 +14,7 @@ from telegram import (
     ReplyKeyboardRemove,
 )
 
-from bot.dialogue.replies import Ask, Card, Reply, Results, Say
+from bot.dialogue.replies import Ask, Card, Reply, Results, Say, button_payload
 from bot.messages import Messages
 
 MAX_TEXT = 4096
@@ -35,7 +35,7 @@ class Outgoing:
 
 
 def callback(flow: str, version: int, step: str, choice: str) -> str:
-    data = f"{flow}.{version}:{step}:{choice}"
+    data = button_payload(flow, version, step, choice)
     if len(data.encode()) > MAX_CALLBACK:  # `repere flows check` prevents this for flows
         data = data.encode()[:MAX_CALLBACK].decode(errors="ignore")
     return data

@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from bot.catalogue.lheo import ImportReport, read_lheo
+from bot.catalogue.lheo_write import department_of, offer_yaml, write_offers
 from bot.catalogue.load import (
     compile_catalogue,
     offer_files,
@@ -16,6 +18,7 @@ from bot.catalogue.load import (
 from bot.commands.common import parse_today
 from bot.paths import CATALOGUE_DIR
 from bot.resources import load_base
+from bot.yamlsrc import DataError
 
 
 def run(args: argparse.Namespace) -> int:
@@ -44,10 +47,6 @@ def run(args: argparse.Namespace) -> int:
 
 def import_lheo(args: argparse.Namespace) -> int:
     """Read an LHEO file, write `lheo-*.yaml` under OUT/offers, report what happened."""
-    from bot.catalogue.lheo import ImportReport, read_lheo
-    from bot.catalogue.lheo_write import department_of, offer_yaml, write_offers
-    from bot.yamlsrc import DataError
-
     out: Path = args.out
     gazetteer, lexicon = load_base(out if (out / "communes.tsv").exists() else CATALOGUE_DIR)
     departments = set(args.department) if args.department else None

@@ -9,6 +9,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from bot.dialogue.flow import QUESTION_KINDS, Flow, Kind, Step, Texts, flow_files, load_flow
+from bot.dialogue.replies import button_payload
 from bot.messages import MessagesFile
 from bot.yamlsrc import DataError, Problem, Source, read_source, validate
 
@@ -26,8 +27,7 @@ class FalcRules(BaseModel):
 
 
 def callback_payload(flow: Flow, step: Step, choice_id: str) -> str:
-    """What a Telegram button carries: versioned so an old button can be refused."""
-    return f"{flow.id}.{flow.version}:{step.id}:{choice_id}"
+    return button_payload(flow.id, flow.version, step.id, choice_id)
 
 
 class Glossary(BaseModel):

@@ -8,6 +8,12 @@ from typing import Literal
 Expect = Literal["choice", "choices", "text", "number", "place"]
 
 
+def button_payload(flow: str, version: int, step: str, choice: str) -> str:
+    """What a button carries back: versioned, so that a button from an earlier step or flow
+    version can be recognised and refused. Telegram allows 64 bytes (`flows check` verifies)."""
+    return f"{flow}.{version}:{step}:{choice}"
+
+
 @dataclass(frozen=True, slots=True)
 class Option:
     id: str

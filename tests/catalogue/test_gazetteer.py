@@ -132,10 +132,15 @@ def test_nonsense_is_unknown(gazetteer: Gazetteer, text: str) -> None:
 
 
 def test_unknown_close_names_are_offered(gazetteer: Gazetteer) -> None:
-    result = gazetteer.resolve("sarlatt caneda la grande ville")
-    assert result.outcome in (Outcome.UNKNOWN, Outcome.FOUND, Outcome.AMBIGUOUS)
-    if result.outcome is Outcome.UNKNOWN:
-        assert result.candidates
+    result = gazetteer.resolve("Guérettttt-sur-mer")
+    assert result.outcome is Outcome.UNKNOWN
+    assert [c.name for c in result.candidates] == ["La Couarde-sur-Mer"]
+
+
+def test_typo_with_extra_letters_still_found(gazetteer: Gazetteer) -> None:
+    result = gazetteer.resolve("limogesxyz")
+    assert result.found and result.corrected
+    assert result.place is not None and result.place.name == "Limoges"
 
 
 def test_gazetteer_holds_every_commune_of_the_region(gazetteer: Gazetteer) -> None:
