@@ -9,7 +9,7 @@ department, then the whole region, and the result says so.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -131,7 +131,7 @@ class Matcher:
         self._add_near(profile, weights, today_n, radius, best)
         widened = Widening.NONE
         if not best.on_site:
-            for step, r, spots in self._wider(themes, profile.place, radius):
+            for step, r, spots in self._wider(profile, themes, today_n, radius):
                 wider = _Best(limit)
                 for cand in best.by_offer.values():  # the remote ones
                     wider.add(cand)
@@ -233,22 +233,64 @@ class Matcher:
         best.add((score, spot.offer, d, spot.commune, start))
 
     def _wider(
-        self, themes: tuple[Theme, ...], place: Place, radius: float
+        self, profile: Profile, themes: tuple[Theme, ...], today: int, radius: float
     ) -> Iterator[tuple[Widening, float, list[int]]]:
-        """Wider and wider searches, lazily: (step, radius used for scoring, spots)."""
-        r = radius
-        while r < MAX_FURTHER_KM:
-            r = min(r * 2, MAX_FURTHER_KM)
-            spots = [
-                s
-                for i, j in cells_around(place.lat, place.lon, r)
-                for t in themes
-                for s in self.index.by_cell.get((t, i, j), ())
-            ]
-            yield Widening.FURTHER, r, spots
+        """The next search worth making: (step, radius used for scoring, spots).
+
+        Doubling the radius step by step searched the same cells again and again; the nearest
+        eligible offer tells at once which doubling will find something.
+        """
+        place = profile.place
+        nearest = self._nearest_eligible(profile, themes, today, MAX_FURTHER_KM)
+        if nearest is not None:
+            r = radius
+            while r < nearest:
+                r = min(r * 2, MAX_FURTHER_KM)
+            yield Widening.FURTHER, r, self._spots_around(themes, place, r)
         dep = [s for t in themes for s in self.index.by_department.get((t, place.department), ())]
         yield Widening.DEPARTMENT, inf, dep
         yield Widening.REGION, inf, [s for t in themes for s in self.index.by_theme.get(t, ())]
+
+    def _spots_around(self, themes: tuple[Theme, ...], place: Place, r: float) -> list[int]:
+        """Spots of these themes that may lie within `r` km: from the grid's cells, or, when
+        the themes have fewer spots than there are cells to visit, simply all of them."""
+        cells = cells_around(place.lat, place.lon, r)
+        by_theme = self.index.by_theme
+        if sum(len(by_theme.get(t, ())) for t in themes) <= len(cells):
+            return [s for t in themes for s in by_theme.get(t, ())]
+        by_cell = self.index.by_cell
+        return [s for i, j in cells for t in themes for s in by_cell.get((t, i, j), ())]
+
+    def _nearest_eligible(
+        self, profile: Profile, themes: tuple[Theme, ...], today: int, limit_km: float
+    ) -> float | None:
+        """Distance to the nearest on-site offer this person could join, within `limit_km`."""
+        lat, lon = profile.place.lat, profile.place.lon
+        kx = KM_PER_DEG_LAT * cos(radians(lat))
+        spots, compacts = self.index.spots, self.index.compacts
+        best: float | None = None
+
+        def consider(candidates: Iterable[int]) -> None:
+            nonlocal best
+            for s_idx in candidates:
+                spot = spots[s_idx]
+                dx, dy = (spot.lon - lon) * kx, (spot.lat - lat) * KM_PER_DEG_LAT
+                d = sqrt(dx * dx + dy * dy)
+                if d <= limit_km and (best is None or d < best):
+                    c = compacts[spot.offer]
+                    if eligible(c, profile) and next_start(c, today) is not None:
+                        best = d
+
+        by_theme = self.index.by_theme
+        if sum(len(by_theme.get(t, ())) for t in themes) <= len(cells_around(lat, lon, limit_km)):
+            consider(s for t in themes for s in by_theme.get(t, ()))  # few offers: all of them
+            return best
+        by_cell = self.index.by_cell
+        for d_min, i, j in _cells_by_distance(lat, lon, limit_km):  # many: nearest cells first
+            if best is not None and d_min > best:
+                break
+            consider(s for t in themes for s in by_cell.get((t, i, j), ()))
+        return best
 
     def _suggestion(self, cand: _Cand, place: Place) -> Suggestion:
         score, o, d, commune, start = cand

@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from bot.catalogue.gazetteer import Commune, Place
-from bot.catalogue.model import Offer
+from bot.catalogue.model import Location, Offer
 from bot.dialogue.flow import Flow, Kind, Step
 from bot.dialogue.profile import answer_text, build_profile, place_answer
 from bot.dialogue.replies import Ask, Card, Expect, Option, Reply, Results, Say
@@ -16,6 +16,7 @@ from bot.matching import Suggestion, reason, widening_note
 from bot.resources import Resources
 
 PAGE = 3
+CARD_CACHE = 20_000  # cards' labelled lines kept, by (offer, language, place)
 _EXPECTS: dict[Kind, Expect] = {
     Kind.CHOICE: "choice",
     Kind.YESNO: "choice",
@@ -32,6 +33,7 @@ class Shower:
     def __init__(self, resources: Resources) -> None:
         self.res = resources
         self.msg = resources.messages
+        self._lines: dict[tuple[str, str, int], tuple[tuple[str, str], ...]] = {}
 
     # -- questions ----------------------------------------------------------------------------
 
@@ -153,44 +155,59 @@ class Shower:
 
     def card(self, s: Suggestion, place_name: str, lang: str, today: date) -> Card:
         o: Offer = s.offer
+        place = None
+        if not s.remote and o.places:  # the place the distance was measured to
+            place = next(
+                (p for p in o.places if self._commune_name(p.insee) == s.commune), o.places[0]
+            )
+        where = -1 if place is None else o.places.index(place)
+        key = (o.id, lang, where)
+        lines = self._lines.get(key)
+        if lines is None:
+            if len(self._lines) > CARD_CACHE:
+                self._lines.clear()
+            lines = self._lines[key] = self._card_lines(o, lang, place)
+        return Card(
+            offer_id=o.id,
+            title=o.title,
+            reason=reason(s, place_name, self.msg, today, lang),
+            themes=tuple(t.value for t in o.known_themes),
+            distance_km=s.distance_km,
+            commune=s.commune,
+            lines=lines,
+            phone=o.contact.phone,
+            lat=place.lat if place else None,
+            lon=place.lon if place else None,
+            languages=tuple(o.languages),
+        )
+
+    def _card_lines(
+        self, o: Offer, lang: str, place: Location | None
+    ) -> tuple[tuple[str, str], ...]:
+        """The labelled lines of a card: they depend on the offer, the language and the place."""
         m = self.msg
         lines: list[tuple[str, str]] = [(m.get("card_organisation", lang), o.organisation.name)]
-        if s.remote:
+        if place is None:
             lines.append((m.get("card_address", lang), m.get("card_remote", lang)))
         else:
-            nearest = min(o.places, key=lambda p: (p.lat or 0, p.lon or 0)) if o.places else None
-            for p in o.places:
-                if p.lat is not None and s.commune and self._commune_name(p.insee) == s.commune:
-                    nearest = p
-                    break
-            if nearest is not None:
-                commune = self._commune_name(nearest.insee) or ""
-                postal = nearest.postal_code or ""
-                lines.append(
-                    (
-                        m.get("card_address", lang),
-                        f"{nearest.address}, {postal} {commune}".replace("  ", " "),
-                    )
-                )
-        if o.contact.phone:
-            lines.append((m.get("card_phone", lang), o.contact.phone))
-        if o.contact.email:
-            lines.append((m.get("card_email", lang), o.contact.email))
-        if o.contact.url:
-            lines.append((m.get("card_website", lang), o.contact.url))
-        if o.contact.how_to_register:
-            lines.append((m.get("card_register", lang), o.contact.how_to_register))
-        if o.eligibility.prescription.required and o.eligibility.prescription.by:
-            lines.append(
-                (m.get("card_prescription", lang), ", ".join(o.eligibility.prescription.by))
-            )
+            commune = self._commune_name(place.insee) or ""
+            address = f"{place.address}, {place.postal_code or ''} {commune}".replace("  ", " ")
+            lines.append((m.get("card_address", lang), address))
+        contact = o.contact
+        for key, value in (
+            ("card_phone", contact.phone),
+            ("card_email", contact.email),
+            ("card_website", contact.url),
+            ("card_register", contact.how_to_register),
+        ):
+            if value:
+                lines.append((m.get(key, lang), value))
+        prescription = o.eligibility.prescription
+        if prescription.required and prescription.by:
+            lines.append((m.get("card_prescription", lang), ", ".join(prescription.by)))
         if o.weekly_hours:
-            lines.append(
-                (
-                    m.get("card_weekly_hours", lang),
-                    m.get("card_weekly_hours_value", lang, hours=f"{o.weekly_hours:g}"),
-                )
-            )
+            hours = m.get("card_weekly_hours_value", lang, hours=f"{o.weekly_hours:g}")
+            lines.append((m.get("card_weekly_hours", lang), hours))
         if o.cost.trainee_pay:
             lines.append((m.get("card_pay", lang), m.get("card_pay_value", lang)))
         if o.opening_hours:
@@ -206,20 +223,7 @@ class Shower:
         )
         if o.source == "example":
             lines.append(("⚠️", m.get("card_example", lang)))
-        place = next((p for p in o.places if self._commune_name(p.insee) == s.commune), None)
-        return Card(
-            offer_id=o.id,
-            title=o.title,
-            reason=reason(s, place_name, m, today, lang),
-            themes=tuple(t.value for t in o.known_themes),
-            distance_km=s.distance_km,
-            commune=s.commune,
-            lines=tuple(lines),
-            phone=o.contact.phone,
-            lat=place.lat if place else None,
-            lon=place.lon if place else None,
-            languages=tuple(o.languages),
-        )
+        return tuple(lines)
 
     @lru_cache(maxsize=16)  # noqa: B019 - one Shower per loaded set of resources
     def _language_names(self, lang: str) -> dict[str, str]:
