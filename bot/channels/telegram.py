@@ -12,8 +12,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import traceback
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from telegram import (
@@ -220,13 +222,13 @@ class Repere:
     async def on_error(self, update: object, ctx: ContextTypes.DEFAULT_TYPE) -> None:
         error = ctx.error
         update_id = update.update_id if isinstance(update, Update) else None
-        # the type of the error and the update id only: never a message, a name or the token
-        log.error(
-            "update %s failed: %s",
-            update_id,
-            type(error).__name__,
-            exc_info=(type(error), error, error.__traceback__) if error else None,
-        )
+        # the update id, the error's type and where it happened: never its message, which may
+        # quote what the person wrote, nor a name, nor the token
+        where = ""
+        if error is not None and error.__traceback__ is not None:
+            frame = traceback.extract_tb(error.__traceback__)[-1]
+            where = f" at {Path(frame.filename).name}:{frame.lineno} in {frame.name}"
+        log.error("update %s failed: %s%s", update_id, type(error).__name__, where)
         if isinstance(update, Update) and update.effective_chat is not None:
             lang = await self._lang(update.effective_chat.id)
             with contextlib.suppress(Exception):

@@ -263,3 +263,25 @@ def test_long_texts_are_split_under_the_limit() -> None:
     assert len(parts) > 1 and all(len(p) <= 4096 for p in parts)
     assert "\n".join(parts) == text
     assert all(len(p) <= 4096 for p in split_text("y" * 10000))
+
+
+async def test_an_error_is_told_kindly_and_logged_without_personal_data(
+    api: FakeBotApi, resources: Resources, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with bot_app(api, resources, tmp_path / "r.db") as (repere, app):
+        await feed(app, api, message(CHAT, "/start"))
+
+        def broken(*_args: object, **_kwargs: object) -> None:
+            raise RuntimeError("boom with Jeanne Dupont's secret")
+
+        repere.engine.handle = broken  # type: ignore[method-assign]
+        with caplog.at_level("ERROR", logger="repere.telegram"):
+            await feed(app, api, message(CHAT, "Jeanne Dupont, 06 12 34 56 78"))
+        record = await repere.store.get(CHAT)
+    assert texts(api, CHAT)[-1] == (
+        "Oups, un problème. Vos réponses sont gardées. Réessayez dans un moment."
+    )
+    assert record.state is not None and record.state.step == "language"  # nothing lost
+    logged = "\n".join(caplog.text.splitlines())  # the formatted records, tracebacks included
+    assert "RuntimeError at test_telegram_unit.py" in logged
+    assert "Jeanne" not in logged and "06 12 34 56 78" not in logged
