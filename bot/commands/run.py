@@ -33,7 +33,15 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = settings_from(args)
+    try:
+        settings = settings_from(args)
+    except ValueError as exc:  # REPERE_ADMIN_IDS or REPERE_EXPIRY_DAYS that are not numbers
+        print(
+            f"bad setting: {exc}. REPERE_ADMIN_IDS takes Telegram user ids separated by "
+            "commas; REPERE_EXPIRY_DAYS a number of days.",
+            file=sys.stderr,
+        )
+        return 2
     if not settings.token:
         print(
             "No Telegram token. Get one from @BotFather, then set TELEGRAM_BOT_TOKEN "
