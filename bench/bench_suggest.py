@@ -28,7 +28,8 @@ from rapidfuzz import fuzz, process
 from bench.synth import write_synthetic
 from bot.catalogue.gazetteer import place_of
 from bot.catalogue.geo import haversine_km
-from bot.matching import Profile, reason
+from bot.matching import Profile
+from bot.reasons import reason
 from bot.resources import Resources, load_resources
 
 TODAY = date(2026, 11, 26)

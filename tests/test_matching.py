@@ -8,8 +8,9 @@ import pytest
 
 from bot.catalogue.gazetteer import Gazetteer, Place, place_of
 from bot.catalogue.model import Theme
-from bot.matching import Matcher, Profile, Widening, reason, widening_note
+from bot.matching import Matcher, Profile, Widening
 from bot.messages import Messages
+from bot.reasons import reason, widening_note
 from tests.conftest import TODAY, offer
 
 Build = Callable[[list[dict[str, Any]]], Matcher]

@@ -8,7 +8,8 @@ import sys
 
 from bot.catalogue.gazetteer import Outcome
 from bot.commands.common import parse_today, report_data_error
-from bot.matching import Profile, reason, widening_note
+from bot.matching import Profile
+from bot.reasons import reason, widening_note
 from bot.resources import load_resources
 from bot.yamlsrc import DataError
 

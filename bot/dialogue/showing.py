@@ -12,7 +12,8 @@ from bot.dialogue.flow import Flow, Kind, Step
 from bot.dialogue.profile import answer_text, build_profile, place_answer
 from bot.dialogue.replies import Ask, Card, Expect, Option, Reply, Results, Say
 from bot.dialogue.state import State
-from bot.matching import Suggestion, reason, widening_note
+from bot.matching import Suggestion
+from bot.reasons import reason, widening_note
 from bot.resources import Resources
 
 PAGE = 3
