@@ -42,9 +42,9 @@ from telegram.ext import (
 
 from bot.channels.telegram_render import Outgoing, parse_callback, render
 from bot.config import Settings
-from bot.dialogue.engine import Engine, Turn
+from bot.dialogue.engine import Engine
 from bot.dialogue.flow import Kind
-from bot.dialogue.replies import Reply, Say
+from bot.dialogue.replies import Reply, Say, Turn
 from bot.dialogue.state import Command, Input, State
 from bot.resources import Resources, load_resources, settle
 from bot.store import Store

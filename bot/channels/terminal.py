@@ -16,8 +16,8 @@ from datetime import date
 from typing import Any, TextIO
 
 from bot.commands.common import parse_today, report_data_error
-from bot.dialogue.engine import Engine, Turn
-from bot.dialogue.replies import Ask, Card, Option, Reply, Results
+from bot.dialogue.engine import Engine
+from bot.dialogue.replies import Ask, Card, Option, Reply, Results, Turn
 from bot.dialogue.state import Input
 from bot.resources import load_resources, settle
 from bot.yamlsrc import DataError

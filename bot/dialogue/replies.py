@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from bot.dialogue.state import State
+
 Expect = Literal["choice", "choices", "text", "number", "place"]
 
 
@@ -69,3 +71,14 @@ class Results:
 
 
 Reply = Say | Ask | Results
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    state: State
+    replies: list[Reply]
+
+    @property
+    def expects(self) -> str | None:
+        last = self.replies[-1] if self.replies else None
+        return last.expects if isinstance(last, Ask) else None

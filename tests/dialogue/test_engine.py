@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from bot.dialogue.engine import Engine, Turn
-from bot.dialogue.replies import Ask, Results, Say
+from bot.dialogue.engine import Engine
+from bot.dialogue.replies import Ask, Results, Say, Turn
 from bot.dialogue.state import Input, State
 from tests.dialogue.conftest import TODAY
 
