@@ -23,7 +23,7 @@ from bot.catalogue.index import (
     LON_CELL,
     Compact,
     Spot,
-    cell,
+    cell_span,
     cells_around,
 )
 from bot.catalogue.load import Catalogue
@@ -253,12 +253,20 @@ class Matcher:
     def _spots_around(self, themes: tuple[Theme, ...], place: Place, r: float) -> list[int]:
         """Spots of these themes that may lie within `r` km: from the grid's cells, or, when
         the themes have fewer spots than there are cells to visit, simply all of them."""
-        cells = cells_around(place.lat, place.lon, r)
-        by_theme = self.index.by_theme
-        if sum(len(by_theme.get(t, ())) for t in themes) <= len(cells):
-            return [s for t in themes for s in by_theme.get(t, ())]
+        if self._few_spots(themes, place, r):
+            return [s for t in themes for s in self.index.by_theme.get(t, ())]
         by_cell = self.index.by_cell
-        return [s for i, j in cells for t in themes for s in by_cell.get((t, i, j), ())]
+        return [
+            s
+            for i, j in cells_around(place.lat, place.lon, r)
+            for t in themes
+            for s in by_cell.get((t, i, j), ())
+        ]
+
+    def _few_spots(self, themes: tuple[Theme, ...], place: Place, r: float) -> bool:
+        """Do these themes have fewer spots than there are cells to visit within `r` km?"""
+        rows, cols = cell_span(place.lat, place.lon, r)
+        return sum(len(self.index.by_theme.get(t, ())) for t in themes) <= len(rows) * len(cols)
 
     def _nearest_eligible(
         self, profile: Profile, themes: tuple[Theme, ...], today: int, limit_km: float
@@ -280,9 +288,8 @@ class Matcher:
                     if eligible(c, profile) and next_start(c, today) is not None:
                         best = d
 
-        by_theme = self.index.by_theme
-        if sum(len(by_theme.get(t, ())) for t in themes) <= len(cells_around(lat, lon, limit_km)):
-            consider(s for t in themes for s in by_theme.get(t, ()))  # few offers: all of them
+        if self._few_spots(themes, profile.place, limit_km):  # few offers: all of them
+            consider(s for t in themes for s in self.index.by_theme.get(t, ()))
             return best
         by_cell = self.index.by_cell
         for d_min, i, j in _cells_by_distance(lat, lon, limit_km):  # many: nearest cells first
@@ -321,14 +328,9 @@ def _date_score(c: Compact, start: int, today: int) -> float:
 def _cells_by_distance(lat: float, lon: float, radius: float) -> list[tuple[float, int, int]]:
     """The cells a circle may touch, with the smallest distance from the centre to each."""
     kx = KM_PER_DEG_LAT * cos(radians(lat))
-    dlat = radius / KM_PER_DEG_LAT
-    dlon = radius / max(kx, 1.0)
-    i0, j0 = cell(lat - dlat, lon - dlon)
-    i1, j1 = cell(lat + dlat, lon + dlon)
-    rows = [
-        (i, _gap(lat, i * LAT_CELL, (i + 1) * LAT_CELL) * KM_PER_DEG_LAT) for i in range(i0, i1 + 1)
-    ]
-    cols = [(j, _gap(lon, j * LON_CELL, (j + 1) * LON_CELL) * kx) for j in range(j0, j1 + 1)]
+    span_rows, span_cols = cell_span(lat, lon, radius)
+    rows = [(i, _gap(lat, i * LAT_CELL, (i + 1) * LAT_CELL) * KM_PER_DEG_LAT) for i in span_rows]
+    cols = [(j, _gap(lon, j * LON_CELL, (j + 1) * LON_CELL) * kx) for j in span_cols]
     r2 = radius * radius
     out = [
         (sqrt(dy * dy + dx * dx), i, j)

@@ -71,13 +71,19 @@ def cell(lat: float, lon: float) -> tuple[int, int]:
     return int(lat // LAT_CELL), int(lon // LON_CELL)
 
 
-def cells_around(lat: float, lon: float, radius_km: float) -> list[tuple[int, int]]:
-    """Every cell that a circle of `radius_km` around the point may touch."""
+def cell_span(lat: float, lon: float, radius_km: float) -> tuple[range, range]:
+    """The rows and columns of cells that a circle of `radius_km` around the point may touch."""
     dlat = radius_km / KM_PER_DEG_LAT
     dlon = radius_km / (KM_PER_DEG_LAT * max(cos(radians(lat)), 0.1))
     i0, j0 = cell(lat - dlat, lon - dlon)
     i1, j1 = cell(lat + dlat, lon + dlon)
-    return [(i, j) for i in range(i0, i1 + 1) for j in range(j0, j1 + 1)]
+    return range(i0, i1 + 1), range(j0, j1 + 1)
+
+
+def cells_around(lat: float, lon: float, radius_km: float) -> list[tuple[int, int]]:
+    """Every cell that a circle of `radius_km` around the point may touch."""
+    rows, cols = cell_span(lat, lon, radius_km)
+    return [(i, j) for i in rows for j in cols]
 
 
 @dataclass

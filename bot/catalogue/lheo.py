@@ -182,7 +182,8 @@ def _formation(
     number = f.get("numero") or ""
     title = f.text("intitule-formation") or ""
     themes: list[Theme] = []
-    for code in f.texts("domaine-formation/code-FORMACODE"):
+    codes_formacode = f.texts("domaine-formation/code-FORMACODE")
+    for code in codes_formacode:
         theme = formacodes.get(code)
         if theme is not None and theme not in themes:
             themes.append(theme)
@@ -254,9 +255,7 @@ def _formation(
             "title": title[:200],
             "summary": summary[:600],
             "themes": [t.value for t in themes],
-            "formacode": [
-                c for c in f.texts("domaine-formation/code-FORMACODE") if re.fullmatch(r"\d{5}", c)
-            ][:5],
+            "formacode": [c for c in codes_formacode if re.fullmatch(r"\d{5}", c)][:5],
             "organisation": {"name": trainer or organisation or "Organisme de formation"},
             "places": [place] if place else [],
             "mode": mode,

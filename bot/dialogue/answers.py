@@ -165,7 +165,7 @@ class AnswerKinds:
         if found.outcome is Outcome.AMBIGUOUS and preset:
             local = [c for c in candidates if c.department == preset]
             if len(local) == 1:
-                return self._accept(flow, step, state, self.show.place_value_of(local[0]), today)
+                return self._accept(flow, step, state, self.show.place_value(local[0]), today)
             candidates.sort(key=lambda c: c.department != preset)
         if found.outcome is Outcome.FOUND and found.place is not None:
             value = self.show.place_value(found.place)
@@ -188,7 +188,7 @@ class AnswerKinds:
             return self._enter(flow, state, [Say(text)], today)
         if candidates:
             key = "place_ambiguous" if found.outcome is Outcome.AMBIGUOUS else "place_maybe"
-            values = [self.show.place_value_of(c) for c in candidates]
+            values = [self.show.place_value(c) for c in candidates]
             asking = state.model_copy(update={"pending": Pending(kind="place", options=values)})
             options = tuple(
                 Option(v["insee"], self.show.place_label(v, lang), "📍") for v in values

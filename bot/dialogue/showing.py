@@ -88,22 +88,14 @@ class Shower:
 
     # -- places -------------------------------------------------------------------------------
 
-    def place_value(self, place: Place) -> dict[str, Any]:
+    def place_value(self, place: Place | Commune) -> dict[str, Any]:
+        """A place as the conversation keeps it (both kinds carry the same five fields)."""
         return {
             "name": place.name,
             "lat": place.lat,
             "lon": place.lon,
             "department": place.department,
             "insee": place.insee,
-        }
-
-    def place_value_of(self, commune: Commune) -> dict[str, Any]:
-        return {
-            "name": commune.name,
-            "lat": commune.lat,
-            "lon": commune.lon,
-            "department": commune.department,
-            "insee": commune.insee,
         }
 
     def place_label(self, value: dict[str, Any], lang: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -22,6 +23,7 @@ class Guess:
     sure: bool
 
 
+@lru_cache(maxsize=512)
 def words(pipe_separated: str) -> frozenset[str]:
     """ "oui|o|ok" -> {"oui", "o", "ok"}, folded."""
     return frozenset(fold(w) for w in pipe_separated.split("|") if w.strip())
