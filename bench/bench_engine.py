@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from datetime import date
 
+from bench.stats import percentile
 from bot.dialogue.engine import Engine
 from bot.dialogue.state import Input, State
 from bot.resources import load_resources, settle
@@ -124,11 +125,10 @@ def run(conversations: int, seed: int = 3) -> Figures:
             t = time.perf_counter()
             State.from_json(turn.state.to_json())
             base.append((time.perf_counter() - t) * 1000)
-    ordered = sorted(times)
     return Figures(
         len(times),
         statistics.median(times),
-        ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))],
+        percentile(times, 0.99),
         statistics.median(base),
     )
 

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
+from bench.stats import percentile
 from bench.synth import write_synthetic
 from bot.catalogue.gazetteer import place_of
 from bot.catalogue.geo import haversine_km
@@ -71,11 +72,6 @@ class Figures:
                 f"peak RSS of the cold start {self.peak_rss_mb:.0f} MB (target <= 250 MB)",
             ]
         )
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 @dataclass

@@ -39,6 +39,7 @@ from telegram.ext import (
     filters,
 )
 
+from bench.stats import percentile
 from bot.channels.telegram import Repere, build_application
 from bot.config import Settings
 from bot.dialogue.engine import Engine
@@ -198,7 +199,7 @@ def serve(users: int, turns: int, timeout: float) -> None:
                     "turns": len(driver.latencies),
                     "seconds": seconds,
                     "p50": statistics.median(ordered),
-                    "p99": ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))],
+                    "p99": percentile(ordered, 0.99),
                     "lost": driver.lost(),
                     "duplicated": driver.duplicated,
                 }
@@ -298,8 +299,7 @@ async def one_turn_in_process(turns: int, db: Path) -> tuple[float, float]:
             times.append((time.perf_counter() - t) * 1000)
             n += 1
     await store.close()
-    ordered = sorted(times)
-    return statistics.median(ordered), ordered[int(0.99 * (len(ordered) - 1))]
+    return statistics.median(times), percentile(times, 0.99)
 
 
 async def run(users: int, turns: int, timeout: float = 600.0) -> tuple[Load, Load, float, float]:

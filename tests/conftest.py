@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,8 @@ from bot.catalogue.themes import Lexicon
 from bot.matching import Matcher
 from bot.messages import Messages
 from bot.paths import CATALOGUE_DIR, FLOWS_DIR
+from bot.resources import Resources, load_resources
+from tests.fake_bot_api import FakeBotApi
 
 TODAY = date(2026, 11, 26)
 
@@ -56,6 +59,20 @@ def gazetteer() -> Gazetteer:
 @pytest.fixture(scope="session")
 def lexicon() -> Lexicon:
     return Lexicon.load(CATALOGUE_DIR / "themes.yaml")
+
+
+@pytest.fixture(scope="session")
+def resources() -> Resources:
+    """Everything the bot loads, from the bundled catalogue and flows."""
+    return load_resources()
+
+
+@pytest.fixture
+def api() -> Iterator[FakeBotApi]:
+    """A fake Telegram Bot API server on 127.0.0.1, for this test only."""
+    fake = FakeBotApi()
+    with fake.running():
+        yield fake
 
 
 @pytest.fixture(scope="session")

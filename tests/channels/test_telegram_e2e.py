@@ -12,14 +12,12 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from bot.resources import Resources, load_resources
+from bot.resources import Resources
 from tests.channels.telegram_helpers import (
     bot_app,
     button,
@@ -32,18 +30,6 @@ from tests.channels.telegram_helpers import (
 from tests.fake_bot_api import FakeBotApi
 
 CHAT = 7001
-
-
-@pytest.fixture(scope="module")
-def resources() -> Resources:
-    return load_resources()
-
-
-@pytest.fixture
-def api() -> Iterator[FakeBotApi]:
-    fake = FakeBotApi()
-    with fake.running():
-        yield fake
 
 
 async def until(predicate: Callable[[], bool], timeout: float = 15.0) -> None:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.channels.telegram_render import parse_callback, split_text
-from bot.resources import Resources, load_resources
+from bot.resources import Resources
 from tests.channels.telegram_helpers import (
     Clock,
     bot_app,
@@ -26,18 +25,6 @@ from tests.channels.telegram_helpers import (
 from tests.fake_bot_api import FakeBotApi
 
 CHAT = 5551
-
-
-@pytest.fixture(scope="module")
-def resources() -> Resources:
-    return load_resources()
-
-
-@pytest.fixture
-def api() -> Iterator[FakeBotApi]:
-    fake = FakeBotApi()
-    with fake.running():
-        yield fake
 
 
 async def tap(app, api: FakeBotApi, label: str, chat_id: int = CHAT) -> None:  # type: ignore[no-untyped-def]

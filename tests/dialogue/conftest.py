@@ -5,14 +5,9 @@ from datetime import date
 import pytest
 
 from bot.dialogue.engine import Engine
-from bot.resources import Resources, load_resources
+from bot.resources import Resources
 
 TODAY = date(2026, 11, 26)
-
-
-@pytest.fixture(scope="session")
-def resources() -> Resources:
-    return load_resources()
 
 
 @pytest.fixture(scope="session")
