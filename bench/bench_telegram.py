@@ -43,7 +43,11 @@ from bench.stats import percentile
 from bot.channels.telegram import Repere, build_application
 from bot.config import Settings
 from bot.dialogue.engine import Engine
+from bot.dialogue.flow import load_flows
 from bot.dialogue.state import Input
+from bot.paths import FLOWS_DIR
+from bot.privacy import Pseudonyms
+from bot.records import Records
 from bot.resources import load_resources
 from bot.store import SqliteStore
 from tests.fake_bot_api import FakeBotApi
@@ -53,6 +57,7 @@ FIRST_CHAT = 10_000_000
 POOL = 64
 POOL_TIMEOUT = 60.0
 # Ten turns, each answered by a question: (kind, payload)
+FLOW_VERSION = load_flows(FLOWS_DIR)["beneficiary"].version
 SCRIPT: list[tuple[str, str]] = [
     ("text", "/start"),
     ("button", "language:fr"),
@@ -124,7 +129,7 @@ def update_for(chat_id: int, turn: int) -> dict[str, Any]:
             "id": f"{chat_id}-{turn}",
             "from": who,
             "chat_instance": "x",
-            "data": f"beneficiary.1:{step}:{choice}",
+            "data": f"beneficiary.{FLOW_VERSION}:{step}:{choice}",
             "message": {"message_id": turn, "date": now, "chat": where, "text": "?"},
         }
     }
@@ -271,6 +276,8 @@ async def one_turn_in_process(turns: int, db: Path) -> tuple[float, float]:
     res = load_resources()
     engine = Engine(res.flows, res)
     store = await SqliteStore.open(db)
+    records = Records(store.db)
+    person = Pseudonyms(b"bench-pseudonym-key-0123").person
     times: list[float] = []
     today = datetime.now(UTC)
     inputs = [
@@ -296,6 +303,10 @@ async def one_turn_in_process(turns: int, db: Path) -> tuple[float, float]:
             assert record.state is not None
             turn = engine.handle(record.state, inp, today.date())
             await store.set(chat_id, turn.state, update_id, today)
+            if turn.state.keep and turn.events:  # the anonymous counts, as the adapter does
+                await records.add_events(
+                    person(chat_id), "run", "beneficiary", turn.events, today.date(), "23", None
+                )
             times.append((time.perf_counter() - t) * 1000)
             n += 1
     await store.close()
@@ -311,8 +322,13 @@ async def run(users: int, turns: int, timeout: float = 600.0) -> tuple[Load, Loa
 
         def repere_app(base_url: str) -> Application[Any, Any, Any, Any, Any, Any]:
             nonlocal repere
-            settings = Settings(token="123:BENCH", base_url=base_url)
-            repere = Repere(resources, store, settings)
+            settings = Settings(
+                token="123:BENCH",
+                base_url=base_url,
+                db=Path(tmp) / "bench.db",
+                pseudonym_key="bench-pseudonym-key-0123",
+            )
+            repere = Repere(resources, store, settings, records=Records(store.db))
             return build_application(
                 repere, settings, rate_limit=False, pool_size=POOL, pool_timeout=POOL_TIMEOUT
             )

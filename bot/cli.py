@@ -65,6 +65,23 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--secret-token", help="webhook: the X-Telegram-Bot-Api-Secret-Token")
     run.add_argument("--catalogue", type=Path, default=CATALOGUE_DIR)
     run.add_argument("--flows", type=Path, default=FLOWS_DIR)
+
+    rep = sub.add_parser("report", help="anonymous figures for the evaluation")
+    rep.add_argument("--db", help="SQLite file (default: $REPERE_DB or repere.db)")
+    rep.add_argument("--since", help="first day (YYYY-MM-DD), default: the beginning")
+    rep.add_argument("--until", help="last day (YYYY-MM-DD), default: today")
+    rep.add_argument("--by", choices=["department", "theme", "centre"], help="add a breakdown")
+    rep.add_argument("--format", choices=["text", "csv", "png"], default="text")
+    rep.add_argument("--out", type=Path, help="write to this file (png needs it)")
+    rep.add_argument("--flows", type=Path, default=FLOWS_DIR)
+
+    qr = sub.add_parser("qr", help="printable QR codes of the centres' deep links")
+    qr.add_argument("centre", nargs="?", help="a centre code from catalogue/centres.yaml")
+    qr.add_argument("--all", action="store_true", help="one file per centre")
+    qr.add_argument("--out", type=Path, help="FILE.png or FILE.svg (with --all: a folder)")
+    qr.add_argument("--volunteer", action="store_true", help="the volunteers' checklist link")
+    qr.add_argument("--bot", help="the bot's username (default: $REPERE_BOT_USERNAME)")
+    qr.add_argument("--catalogue", type=Path, default=CATALOGUE_DIR)
     return p
 
 
@@ -75,6 +92,8 @@ COMMANDS = {
     "chat": "bot.channels.terminal",
     "flows": "bot.commands.flows",
     "run": "bot.commands.run",
+    "report": "bot.commands.report",
+    "qr": "bot.commands.qr",
 }
 
 

@@ -20,6 +20,8 @@ class Settings:
     listen: str = "127.0.0.1"
     port: int = 8443
     secret_token: str | None = None
+    pseudonym_key: str | None = None  # HMAC key of the pseudonyms (else a key file by the DB)
+    events_months: int = 24  # anonymous events, then only monthly counts
 
     @staticmethod
     def parse_admins(text: str | None) -> frozenset[int]:
@@ -36,4 +38,6 @@ class Settings:
             base_url=env.get("REPERE_BASE_URL") or None,
             admin_ids=cls.parse_admins(env.get("REPERE_ADMIN_IDS")),
             expiry=timedelta(days=int(env.get("REPERE_EXPIRY_DAYS") or 30)),
+            pseudonym_key=env.get("REPERE_PSEUDONYM_KEY") or None,
+            events_months=int(env.get("REPERE_EVENTS_MONTHS") or 24),
         )

@@ -21,6 +21,7 @@ class MessagesFile(BaseModel):
     rtl: list[str] = []
     messages: dict[str, dict[str, str]]
     months: dict[str, list[str]]
+    staff: dict[str, str] = {}  # what volunteers and coordinators read: French only
 
 
 class Messages:
@@ -36,6 +37,10 @@ class Messages:
     def get(self, key: str, lang: str = DEFAULT_LANG, **fields: object) -> str:
         texts = self.data.messages[key]
         text = texts.get(lang) or texts[DEFAULT_LANG]
+        return text.format(**fields) if fields else text
+
+    def staff(self, key: str, **fields: object) -> str:
+        text = self.data.staff[key]
         return text.format(**fields) if fields else text
 
     def month(self, month: int, lang: str = DEFAULT_LANG) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.cache import cached
-from bot.catalogue.centres import Centre, load_centres
+from bot.catalogue.centres import Centres, load_centres
 from bot.catalogue.gazetteer import Gazetteer
 from bot.catalogue.load import Catalogue, load_catalogue
 from bot.catalogue.themes import Lexicon
@@ -27,7 +27,7 @@ class Resources:
     matcher: Matcher
     messages: Messages
     flows: dict[str, Flow]
-    centres: dict[str, Centre]
+    centres: Centres
 
 
 def load_base(

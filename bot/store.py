@@ -2,7 +2,9 @@
 
 Written through on every turn: the state of each chat's conversation, the last update handled
 (an update redelivered after a crash is not applied twice), when to send the one gentle
-reminder, and when the conversation expires. Schema changes are versioned migrations.
+reminder, when to ask how it went (the follow-up), and when the conversation expires.
+The live conversation is the only table that holds a Telegram id; everything that outlives
+it (`bot/records.py`) is keyed by a pseudonym. Schema changes are versioned migrations.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import aiosqlite
 from bot.dialogue.state import State
 
 DEFAULT_EXPIRY = timedelta(days=30)
+UNCONSENTED_EXPIRY = timedelta(days=2)  # no consent (yet): the conversation lives this long
 REMINDER_AFTER = timedelta(hours=24)
 RECENT = 10_000  # chats whose state is kept in memory
 
@@ -32,7 +35,8 @@ class Record:
 
 
 class Store(abc.ABC):
-    """The five things the bot asks of a store (in the manner of aiogram's FSM storage)."""
+    """What the bot asks of a store: five things per turn (in the manner of aiogram's FSM
+    storage), then what a conversation schedules."""
 
     @abc.abstractmethod
     async def get(self, chat_id: int) -> Record: ...
@@ -51,6 +55,23 @@ class Store(abc.ABC):
     @abc.abstractmethod
     async def close(self) -> None: ...
 
+    # what a conversation schedules: the follow-up, the handoff a volunteer will take
+
+    @abc.abstractmethod
+    async def plan_followup(self, chat_id: int, at: datetime) -> None: ...
+
+    @abc.abstractmethod
+    async def due_followups(self, now: datetime) -> list[int]: ...
+
+    @abc.abstractmethod
+    async def link_handoff(self, chat_id: int, handoff_id: int) -> None: ...
+
+    @abc.abstractmethod
+    async def chat_of_handoff(self, handoff_id: int) -> int | None: ...
+
+    @abc.abstractmethod
+    async def expire(self, now: datetime) -> int: ...
+
 
 # Each migration moves the schema one version up; never edit one that has shipped.
 MIGRATIONS: tuple[str, ...] = (
@@ -67,6 +88,54 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX conversations_remind ON conversations (remind_at);
     CREATE INDEX conversations_expires ON conversations (expires_at);
     """,
+    # 2: the follow-up and the open handoff of a conversation; what outlives conversations,
+    # keyed by pseudonyms (see bot/records.py)
+    """
+    ALTER TABLE conversations ADD COLUMN follow_at TEXT;
+    ALTER TABLE conversations ADD COLUMN handoff INTEGER;
+    CREATE INDEX conversations_follow ON conversations (follow_at);
+    CREATE TABLE events (
+        day TEXT NOT NULL,
+        person TEXT NOT NULL,
+        run TEXT NOT NULL,
+        flow TEXT NOT NULL,
+        name TEXT NOT NULL,
+        step TEXT,
+        value TEXT,
+        department TEXT,
+        centre TEXT,
+        theme TEXT,
+        offer TEXT
+    );
+    CREATE INDEX events_day ON events (day);
+    CREATE INDEX events_person ON events (person);
+    CREATE TABLE event_counts (
+        month TEXT NOT NULL,
+        flow TEXT NOT NULL,
+        name TEXT NOT NULL,
+        step TEXT,
+        value TEXT,
+        department TEXT,
+        centre TEXT,
+        theme TEXT,
+        offer TEXT,
+        count INTEGER NOT NULL
+    );
+    CREATE TABLE handoffs (
+        id INTEGER PRIMARY KEY,
+        day TEXT NOT NULL,
+        person TEXT NOT NULL,
+        department TEXT,
+        centre TEXT,
+        group_chat_id INTEGER NOT NULL,
+        message_id INTEGER,
+        status TEXT NOT NULL,
+        taken_by TEXT,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX handoffs_person ON handoffs (person);
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
 )
 
 
@@ -75,10 +144,17 @@ def _iso(moment: datetime) -> str:
 
 
 class SqliteStore(Store):
-    def __init__(self, db: aiosqlite.Connection, expiry: timedelta, remind_after: timedelta):
+    def __init__(
+        self,
+        db: aiosqlite.Connection,
+        expiry: timedelta,
+        remind_after: timedelta,
+        unconsented_expiry: timedelta = UNCONSENTED_EXPIRY,
+    ):
         self.db = db
         self.expiry = expiry
         self.remind_after = remind_after
+        self.unconsented_expiry = min(unconsented_expiry, expiry)
         self._open = True
         # What this process last wrote, so a turn reads without a trip to the database thread.
         # Only this process writes (Telegram serves one poller per token), so it stays true.
@@ -90,13 +166,14 @@ class SqliteStore(Store):
         path: Path | str,
         expiry: timedelta = DEFAULT_EXPIRY,
         remind_after: timedelta = REMINDER_AFTER,
+        unconsented_expiry: timedelta = UNCONSENTED_EXPIRY,
     ) -> SqliteStore:
         db = await aiosqlite.connect(str(path), isolation_level=None)  # each write commits
         await db.execute("PRAGMA journal_mode=WAL")
         await db.execute("PRAGMA synchronous=NORMAL")
         await db.execute("PRAGMA busy_timeout=5000")
         await migrate(db)
-        return cls(db, expiry, remind_after)
+        return cls(db, expiry, remind_after, unconsented_expiry)
 
     async def get(self, chat_id: int) -> Record:
         if (known := self._recent.get(chat_id)) is not None:
@@ -120,6 +197,7 @@ class SqliteStore(Store):
 
     async def set(self, chat_id: int, state: State, update_id: int | None, now: datetime) -> None:
         remind = None if state.done else _iso(now + self.remind_after)
+        life = self.expiry if state.keep else self.unconsented_expiry
         await self.db.execute(
             """
             INSERT INTO conversations
@@ -129,7 +207,7 @@ class SqliteStore(Store):
                 flow = excluded.flow, state = excluded.state,
                 last_update_id = max(conversations.last_update_id, excluded.last_update_id),
                 updated_at = excluded.updated_at, remind_at = excluded.remind_at,
-                expires_at = excluded.expires_at
+                expires_at = max(excluded.expires_at, coalesce(conversations.follow_at, ''))
             """,
             (
                 chat_id,
@@ -138,7 +216,7 @@ class SqliteStore(Store):
                 update_id or 0,
                 _iso(now),
                 remind,
-                _iso(now + self.expiry),
+                _iso(now + life),
             ),
         )
         old = self._recent.pop(chat_id, None)
@@ -166,6 +244,37 @@ class SqliteStore(Store):
                 [(c,) for c in chats],
             )
         return chats
+
+    async def plan_followup(self, chat_id: int, at: datetime) -> None:
+        """Ask how it went at `at`; the conversation is kept until then (and a week more)."""
+        await self.db.execute(
+            "UPDATE conversations SET follow_at = ?, expires_at = max(expires_at, ?)"
+            " WHERE chat_id = ?",
+            (_iso(at), _iso(at + timedelta(days=7)), chat_id),
+        )
+
+    async def due_followups(self, now: datetime) -> list[int]:
+        """Chats whose follow-up is due, each returned once (then cleared): even if it fell
+        due while the bot was down."""
+        async with self.db.execute(
+            "UPDATE conversations SET follow_at = NULL"
+            " WHERE follow_at IS NOT NULL AND follow_at <= ? RETURNING chat_id",
+            (_iso(now),),
+        ) as cur:
+            chats = [int(row[0]) async for row in cur]
+        return sorted(chats)
+
+    async def link_handoff(self, chat_id: int, handoff_id: int) -> None:
+        await self.db.execute(
+            "UPDATE conversations SET handoff = ? WHERE chat_id = ?", (handoff_id, chat_id)
+        )
+
+    async def chat_of_handoff(self, handoff_id: int) -> int | None:
+        async with self.db.execute(
+            "SELECT chat_id FROM conversations WHERE handoff = ?", (handoff_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else None
 
     async def expire(self, now: datetime) -> int:
         """Delete conversations past their expiry; returns how many."""

@@ -1,7 +1,8 @@
 """A fake Telegram Bot API server on 127.0.0.1 for tests and benchmarks.
 
 python-telegram-bot talks to it through its real HTTP stack (`base_url`). It serves getMe,
-long-polling getUpdates, sendMessage, editMessageText, answerCallbackQuery, setMyCommands,
+long-polling getUpdates, sendMessage, editMessageText, deleteMessage, answerCallbackQuery,
+setMyCommands,
 deleteWebhook and setWebhook; any other method gets 400 {"ok": false} (a 404 would read as an
 invalid token). A test can plan failures, such as a 429 with retry_after.
 """
@@ -104,6 +105,7 @@ class FakeBotApi:
             "setWebhook",
             "setMyCommands",
             "answerCallbackQuery",
+            "deleteMessage",
             "close",
             "logOut",
         ):
@@ -141,7 +143,10 @@ class FakeBotApi:
             "message_id": message_id,
             "date": int(time.time()),
             "from": BOT,
-            "chat": {"id": int(params.get("chat_id") or 0), "type": "private"},
+            "chat": {
+                "id": int(params.get("chat_id") or 0),
+                "type": "supergroup" if int(params.get("chat_id") or 0) < 0 else "private",
+            },
             "text": params.get("text", ""),
         }
         markup = params.get("reply_markup")

@@ -11,8 +11,15 @@ from bot.store import MIGRATIONS, SqliteStore, migrate
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 
-def state(step: str = "need", done: bool = False) -> State:
-    return State(flow="beneficiary", version=1, step=step, answers={"consent": "yes"}, done=done)
+def state(step: str = "need", done: bool = False, keep: bool | None = True) -> State:
+    return State(
+        flow="beneficiary",
+        version=1,
+        step=step,
+        answers={"consent": "yes"},
+        done=done,
+        keep=keep,
+    )
 
 
 async def test_write_through_and_read_back_from_a_new_connection(tmp_path: Path) -> None:
@@ -74,7 +81,8 @@ async def test_migrations_are_versioned_and_idempotent(tmp_path: Path) -> None:
 async def test_an_unreadable_state_starts_afresh_but_keeps_the_dedup(tmp_path: Path) -> None:
     store = await SqliteStore.open(tmp_path / "r.db")
     await store.db.execute(
-        "INSERT INTO conversations VALUES (9, 'beneficiary', '{broken', 12, ?, NULL, ?)",
+        "INSERT INTO conversations (chat_id, flow, state, last_update_id, updated_at, expires_at)"
+        " VALUES (9, 'beneficiary', '{broken', 12, ?, ?)",
         (NOW.isoformat(), (NOW + timedelta(days=1)).isoformat()),
     )
     record = await store.get(9)

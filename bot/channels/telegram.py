@@ -12,9 +12,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import traceback
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,12 +41,20 @@ from telegram.ext import (
     filters,
 )
 
-from bot.channels.telegram_render import Outgoing, parse_callback, render
+from bot.channels.links import VOLUNTEER_SUFFIX
+from bot.channels.telegram_handoff import PREFIX as HANDOFF_PREFIX
+from bot.channels.telegram_handoff import Desk
+from bot.channels.telegram_render import Outgoing, parse_callback, plain_messages, render
 from bot.config import Settings
 from bot.dialogue.engine import Engine
+from bot.dialogue.events import where_from
 from bot.dialogue.flow import Kind
-from bot.dialogue.replies import Reply, Say, Turn
+from bot.dialogue.replies import Handoff, PlanFollowUp, Reply, Say, Turn
 from bot.dialogue.state import Command, Input, State
+from bot.paths import ROOT
+from bot.privacy import Pseudonyms
+from bot.records import Records, Retention
+from bot.report import COUNTS_SQL, EVENTS_SQL, Builder, combine, short_text
 from bot.resources import Resources, load_resources, settle
 from bot.store import Store
 from bot.yamlsrc import DataError
@@ -53,7 +62,7 @@ from bot.yamlsrc import DataError
 log = logging.getLogger("repere.telegram")
 
 DEFAULT_FLOW = "beneficiary"
-VOLUNTEER_SUFFIX = "-benevole"
+
 COMMANDS: dict[str, Command] = {
     "aide": "help",
     "help": "help",
@@ -72,7 +81,9 @@ MENU = [
     ("recommencer", "command_restart"),
     ("langue", "command_language"),
     ("oubli", "command_forget"),
+    ("confidentialite", "command_privacy"),
 ]
+PRIVACY_FILE = ROOT / "PRIVACY.md"
 SEND_TRIES = 3
 Clock = Callable[[], datetime]
 
@@ -91,6 +102,8 @@ class Repere:
         settings: Settings,
         clock: Clock = utc_now,
         reload: Callable[[], Resources] | None = None,
+        records: Records | None = None,
+        pseudonyms: Pseudonyms | None = None,
     ) -> None:
         self.res = resources
         self.engine = Engine(resources.flows, resources)
@@ -100,19 +113,40 @@ class Repere:
         self._reload = reload or load_resources
         self._locks: dict[int, asyncio.Lock] = {}
         self._ticker: asyncio.Task[None] | None = None
+        # what outlives a conversation (events, handoffs): only with a pseudonym key
+        self.records = records
+        self.pseudonyms = pseudonyms or Pseudonyms.from_setting(settings.pseudonym_key, settings.db)
+        self.retention = Retention(settings.expiry, settings.events_months)
+        self.desk = (
+            Desk(
+                records,
+                store,
+                self.pseudonyms,
+                lambda: self.res.messages,
+                self._department_name,
+                self._tell,
+            )
+            if records is not None
+            else None
+        )
 
     # -- wiring ------------------------------------------------------------------------------
 
     def install(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         private = filters.ChatType.PRIVATE
         new = filters.UpdateType.MESSAGE
-        app.add_handler(MessageHandler(filters.ChatType.GROUPS, self.on_group))
+        # in a group (the volunteers' one included) only commands get an answer
+        app.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, self.on_group))
         app.add_handler(CommandHandler("start", self.on_start, filters=private))
         app.add_handler(CommandHandler(list(COMMANDS), self.on_command, filters=private))
         app.add_handler(CommandHandler("oubli", self.on_forget, filters=private))
+        app.add_handler(CommandHandler("confidentialite", self.on_privacy, filters=private))
         app.add_handler(CommandHandler("reload", self.on_reload, filters=private))
+        app.add_handler(CommandHandler("stats", self.on_stats, filters=private))
+        app.add_handler(CallbackQueryHandler(self.on_handoff_button, pattern=f"^{HANDOFF_PREFIX}"))
         app.add_handler(CallbackQueryHandler(self.on_button))
         app.add_handler(MessageHandler(private & new & filters.LOCATION, self.on_location))
+        app.add_handler(MessageHandler(private & new & filters.CONTACT, self.on_contact))
         app.add_handler(MessageHandler(private & new & filters.TEXT, self.on_text))
         app.add_handler(MessageHandler(private & filters.UpdateType.EDITED, self.on_edited))
         app.add_handler(MessageHandler(private & new, self.on_unreadable))
@@ -158,6 +192,45 @@ class Repere:
         where = (message.location.latitude, message.location.longitude)
         await self._turn(update, ctx, Input(location=where))
 
+    async def on_contact(self, update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is None or message.contact is None:
+            return
+        await self._turn(update, ctx, Input(contact=message.contact.phone_number))
+
+    async def on_handoff_button(self, update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
+        if self.desk is not None:
+            await self.desk.on_button(update, ctx.bot, self.clock())
+
+    async def on_privacy(self, update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
+        chat = update.effective_chat
+        if chat is None:
+            return
+        lang = await self._lang(chat.id)
+        try:
+            text = PRIVACY_FILE.read_text(encoding="utf-8")
+        except OSError:
+            text = ""
+        intro = [] if lang == "fr" else [self.res.messages.get("privacy_french_only", lang)]
+        await self._send(ctx, chat.id, plain_messages([*intro, text]))
+
+    async def on_stats(self, update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
+        user, chat = update.effective_user, update.effective_chat
+        if chat is None:
+            return
+        m = self.res.messages
+        if user is None or user.id not in self.settings.admin_ids or self.records is None:
+            await self._send(ctx, chat.id, [Outgoing(m.get("not_admin", "fr"))])
+            return
+        until = self.clock().date().isoformat()
+        db = self.records.db
+        async with db.execute(EVENTS_SQL, ("0001-01-01", until)) as cur:
+            events = [tuple(r) async for r in cur]
+        async with db.execute(COUNTS_SQL, ("0001-01", until[:7])) as cur:
+            monthly = [tuple(r) async for r in cur]
+        report = Builder(combine(events, monthly), self.res.flows, m).build("…", until)
+        await self._send(ctx, chat.id, plain_messages([short_text(report)]))
+
     async def on_edited(self, update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
         await self._turn(update, ctx, note="edited_ignored")
 
@@ -179,6 +252,8 @@ class Repere:
         chat = update.effective_chat
         if chat is None:
             return
+        # a group's id is not personal: coordinators need it for catalogue/centres.yaml
+        log.info("a command in group %s (its id for 'groups' in centres.yaml)", chat.id)
         m = self.res.messages
         link = f"https://t.me/{ctx.bot.username}"
         markup = InlineKeyboardMarkup(
@@ -284,10 +359,56 @@ class Repere:
                     turn = engine.handle(state, Input(choice=choice, step=step), today)
             else:
                 turn = engine.handle(state, inp or Input(text=""), today)
-            await self.store.set(chat.id, turn.state, update.update_id, now)
+            turn = await self._keep(chat.id, turn, update.update_id, now)
             if query is not None:
                 await self._answer(query)
-            await self._send(ctx, chat.id, self._render(turn, said, before))
+            replies = await self._act(ctx.bot, chat.id, turn, now)
+            await self._send(ctx, chat.id, self._render(Turn(turn.state, replies), said, before))
+
+    async def _keep(self, chat_id: int, turn: Turn, update_id: int | None, now: datetime) -> Turn:
+        """Write the turn through; what outlives it only if the person agreed."""
+        state = turn.state
+        if not state.run:  # a new conversation: a fresh opaque id for its counts
+            state = state.model_copy(update={"run": secrets.token_hex(8)})
+        if state.done and not state.keep:
+            await self.store.forget(chat_id)  # "je ne garde rien": nothing, not even the state
+        else:
+            await self.store.set(chat_id, state, update_id, now)
+        if state.keep and self.records is not None and turn.events:
+            flow = self.engine.flows.get(state.flow)
+            department, centre = where_from(flow, state) if flow else (None, None)
+            await self.records.add_events(
+                self.pseudonyms.person(chat_id),
+                state.run,
+                state.flow,
+                turn.events,
+                now.date(),
+                department,
+                centre,
+            )
+        return Turn(state, turn.replies, turn.events)
+
+    async def _act(self, bot: Bot, chat_id: int, turn: Turn, now: datetime) -> list[Reply]:
+        """Carry out what the replies ask of the channel; what is left is shown."""
+        shown: list[Reply] = []
+        failed: str | None = None
+        for reply in turn.replies:
+            if isinstance(reply, PlanFollowUp):
+                await self.store.plan_followup(chat_id, now + timedelta(days=reply.after_days))
+            elif isinstance(reply, Handoff):
+                if reply.group_chat_id is not None and turn.state.keep:
+                    posted = self.desk is not None and await self.desk.post(
+                        bot, chat_id, reply, now
+                    )
+                    if not posted:
+                        failed = reply.fallback
+            elif failed is not None and isinstance(reply, Say):
+                note = self.res.messages.get("handoff_not_sent", turn.state.lang)
+                shown.append(Say(f"{note}\n{failed}"))  # instead of "c'est envoyé"
+                failed = None
+            else:
+                shown.append(reply)
+        return shown
 
     def _render(self, turn: Turn, said: list[Reply], before: State | None) -> list[Outgoing]:
         state = turn.state
@@ -295,7 +416,7 @@ class Repere:
         leaving = (
             before is not None
             and flow.has_step(before.step)
-            and flow.step(before.step).kind is Kind.PLACE
+            and flow.step(before.step).kind in (Kind.PLACE, Kind.PHONE)
             and state.step != before.step
         )
         return render(
@@ -335,6 +456,11 @@ class Repere:
         async with self._lock(chat.id):
             if yes:
                 await self.store.forget(chat.id)
+                if self.records is not None:
+                    shown = await self.records.erase(self.pseudonyms.person(chat.id))
+                    for group, message_id in shown:  # the request in the volunteers' group
+                        with contextlib.suppress(BadRequest, Forbidden):
+                            await ctx.bot.delete_message(group, message_id)
         key = "forget_done" if yes else "forget_kept"
         await self._send(ctx, chat.id, [Outgoing(self.res.messages.get(key, lang))])
 
@@ -358,12 +484,12 @@ class Repere:
             await asyncio.sleep(every)
 
     async def tick(self, app: Application[Any, Any, Any, Any, Any, Any]) -> int:
-        """Send the due reminders (once each) and drop expired conversations."""
+        """Purge once a day, send due follow-ups and reminders (once each, even those that fell
+        due while the bot was down), drop expired conversations. Returns messages sent."""
         now = self.clock()
-        expire = getattr(self.store, "expire", None)
-        if expire is not None:
-            await expire(now)
-        sent = 0
+        await self.purge(now)
+        sent = await self._followups(app.bot, now)
+        await self.store.expire(now)
         for chat_id in await self.store.due_reminders(now):
             async with self._lock(chat_id):
                 record = await self.store.get(chat_id)
@@ -380,6 +506,35 @@ class Repere:
                 )
                 with contextlib.suppress(Forbidden):  # the person blocked the bot
                     await send_all(app.bot, chat_id, messages)
+                    sent += 1
+        return sent
+
+    async def purge(self, now: datetime, force: bool = False) -> dict[str, int]:
+        """The retention purge: at start, then once a day."""
+        if self.records is None:
+            return {}
+        today = now.date()
+        if not force and await self.records.last_purge() == today.isoformat():
+            return {}
+        gone = await self.records.purge(now, self.retention)
+        gone["conversations"] = await self.store.expire(now)
+        await self.records.purged(today)
+        log.info("purge: %s", ", ".join(f"{k} {v}" for k, v in sorted(gone.items())))
+        return gone
+
+    async def _followups(self, bot: Bot, now: datetime) -> int:
+        sent = 0
+        for chat_id in await self.store.due_followups(now):
+            async with self._lock(chat_id):
+                record = await self.store.get(chat_id)
+                if record.state is None or not record.state.keep:
+                    continue
+                turn = self.engine.follow_up(record.state, now.date())
+                if turn is None:
+                    continue
+                turn = await self._keep(chat_id, turn, None, now)
+                with contextlib.suppress(Forbidden):
+                    await send_all(bot, chat_id, self._render(turn, [], None))
                     sent += 1
         return sent
 
@@ -405,6 +560,13 @@ class Repere:
         if lock is None:
             lock = self._locks[chat_id] = asyncio.Lock()
         return lock
+
+    async def _tell(self, bot: Bot, chat_id: int, key: str) -> None:
+        lang = await self._lang(chat_id)
+        await send_all(bot, chat_id, [Outgoing(self.res.messages.get(key, lang))])
+
+    def _department_name(self, code: str) -> str:
+        return f"{self.res.gazetteer.department_name(code)} ({code})" if code else ""
 
     async def _lang(self, chat_id: int) -> str:
         record = await self.store.get(chat_id)

@@ -93,6 +93,23 @@ def location_keyboard(messages: Messages, lang: str) -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup([[button]], resize_keyboard=True, one_time_keyboard=True)
 
 
+def phone_keyboard(messages: Messages, lang: str) -> ReplyKeyboardMarkup:
+    button = KeyboardButton(messages.get("send_phone", lang), request_contact=True)
+    return ReplyKeyboardMarkup([[button]], resize_keyboard=True, one_time_keyboard=True)
+
+
+def plain_messages(texts: list[str]) -> list[Outgoing]:
+    """Plain texts (a Markdown file read aloud: no markup), each cut under the size limit."""
+    out: list[Outgoing] = []
+    for text in texts:
+        cleaned = "\n".join(
+            line.lstrip("#").strip() if line.startswith("#") else line for line in text.splitlines()
+        )
+        cleaned = cleaned.replace("**", "")
+        out += [Outgoing(part) for part in split_text(cleaned.strip()) if part.strip()]
+    return out
+
+
 def map_url(lat: float, lon: float) -> str:
     return (
         f"https://www.openstreetmap.org/?mlat={lat:.5f}&mlon={lon:.5f}#map=16/{lat:.5f}/{lon:.5f}"
@@ -150,6 +167,8 @@ def render(
             pending.clear()
 
     for reply in replies:
+        if not isinstance(reply, Results | Say | Ask):
+            continue  # actions (handoff, follow-up) are the adapter's, not shown
         if isinstance(reply, Results):
             pending.append(html.escape(reply.text, quote=False))
             pending.extend(card_html(c, messages, lang, phone_label) for c in reply.cards)
@@ -161,6 +180,8 @@ def render(
             pending.append(html.escape(reply.text, quote=False))
             if reply.expects == "place":
                 flush(location_keyboard(messages, lang))
+            elif reply.expects == "phone":
+                flush(phone_keyboard(messages, lang))
             elif reply.options:
                 flush(keyboard(reply, flow, version))
             else:

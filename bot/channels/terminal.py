@@ -17,7 +17,7 @@ from typing import Any, TextIO
 
 from bot.commands.common import parse_today, report_data_error
 from bot.dialogue.engine import Engine
-from bot.dialogue.replies import Ask, Card, Option, Reply, Results, Turn
+from bot.dialogue.replies import Ask, Card, Handoff, Option, PlanFollowUp, Reply, Results, Turn
 from bot.dialogue.state import Input
 from bot.resources import load_resources, settle
 from bot.yamlsrc import DataError
@@ -50,6 +50,26 @@ def reply_json(reply: Reply, expects: str | None) -> dict[str, Any]:
                 for c in reply.cards
             ],
         }
+    if isinstance(reply, Handoff):
+        return {
+            "step": None,
+            "text": "",
+            "choices": [],
+            "expects": None,
+            "handoff": {
+                "group_chat_id": reply.group_chat_id,
+                "department": reply.department,
+                "lines": [list(line) for line in reply.lines],
+            },
+        }
+    if isinstance(reply, PlanFollowUp):
+        return {
+            "step": None,
+            "text": "",
+            "choices": [],
+            "expects": None,
+            "followup_in_days": reply.after_days,
+        }
     return {"step": None, "text": reply.text, "choices": [], "expects": None}
 
 
@@ -65,6 +85,8 @@ def render_text(reply: Reply) -> str:
         return "\n".join([reply.text, *numbered])
     if isinstance(reply, Results):
         return "\n\n".join([reply.text, *map(card_text, reply.cards)])
+    if isinstance(reply, Handoff | PlanFollowUp):
+        return ""  # what only Telegram does (post to the volunteers' group, write again later)
     return reply.text
 
 
@@ -87,6 +109,8 @@ class TerminalChat:
                 )
             else:
                 line = render_text(reply) + "\n"
+                if line == "\n":
+                    continue
             print(line, file=self.out, flush=True)
         if not turn.replies or turn.state.done:
             self.options = ()

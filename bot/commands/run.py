@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import signal
 import sys
 from dataclasses import replace
@@ -13,6 +12,7 @@ from typing import Any
 
 from bot.commands.common import report_data_error
 from bot.config import Settings
+from bot.logs import configure_logging
 from bot.resources import load_resources, settle
 from bot.yamlsrc import DataError
 
@@ -38,7 +38,8 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:  # REPERE_ADMIN_IDS or REPERE_EXPIRY_DAYS that are not numbers
         print(
             f"bad setting: {exc}. REPERE_ADMIN_IDS takes Telegram user ids separated by "
-            "commas; REPERE_EXPIRY_DAYS a number of days.",
+            "commas; REPERE_EXPIRY_DAYS a number of days; REPERE_EVENTS_MONTHS a number of "
+            "months.",
             file=sys.stderr,
         )
         return 2
@@ -54,20 +55,25 @@ def run(args: argparse.Namespace) -> int:
     except DataError as exc:
         return report_data_error(exc)
     settle()
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # httpx logs every request URL, and the URL holds the token
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    configure_logging(settings)
     from bot.channels.telegram import Repere, build_application
+    from bot.privacy import Pseudonyms
+    from bot.records import Records
     from bot.store import SqliteStore
 
+    try:
+        pseudonyms = Pseudonyms.from_setting(settings.pseudonym_key, settings.db)
+    except (OSError, ValueError) as exc:
+        print(f"pseudonym key: {exc}", file=sys.stderr)
+        return 2
     store = asyncio.run(SqliteStore.open(settings.db, settings.expiry, settings.remind_after))
 
     def reload() -> Any:
         return load_resources(args.catalogue, args.flows)
 
-    repere = Repere(resources, store, settings, reload=reload)
+    repere = Repere(
+        resources, store, settings, reload=reload, records=Records(store.db), pseudonyms=pseudonyms
+    )
     app = build_application(repere, settings)
 
     async def on_sighup(_app: Any) -> None:

@@ -13,7 +13,7 @@ from bot.dialogue.flow import Flow, Kind, Step
 from bot.dialogue.replies import Ask, Option, Reply, Say, Turn
 from bot.dialogue.showing import Shower
 from bot.dialogue.state import Answer, Input, Pending, State
-from bot.dialogue.understand import guess_choice, parse_number, words
+from bot.dialogue.understand import guess_choice, parse_number, parse_phone, words
 from bot.messages import Messages
 from bot.resources import Resources
 
@@ -65,6 +65,11 @@ class AnswerKinds:
             return self._number(flow, step, state, inp, today)
         if step.kind is Kind.PLACE:
             return self._place(flow, step, state, inp, today)
+        if step.kind is Kind.PHONE:
+            phone = parse_phone(inp.contact or inp.text or "")
+            if phone is None:
+                return self._reask(flow, state, "phone_invalid", today)
+            return self._accept(flow, step, state, phone, today)
         if step.kind is Kind.TEXT:
             text = (inp.text or "").strip()
             if not text:

@@ -13,9 +13,11 @@ from typing import Any
 from bot.catalogue.text import fold
 from bot.dialogue.answers import AnswerKinds
 from bot.dialogue.bidi import right_to_left
+from bot.dialogue.events import events_of, where_from
 from bot.dialogue.flow import Flow, Kind, Step
+from bot.dialogue.handoff import handoff_replies, without_phone
 from bot.dialogue.profile import answer_text, matches
-from bot.dialogue.replies import Ask, Option, Reply, Say, Turn
+from bot.dialogue.replies import Ask, Event, Option, PlanFollowUp, Reply, Say, Turn
 from bot.dialogue.showing import Shower
 from bot.dialogue.state import Answer, Command, Input, Pending, State
 from bot.dialogue.understand import guess_choice, words
@@ -47,19 +49,37 @@ class Engine(AnswerKinds):
         context: dict[str, str] | None = None,
     ) -> Turn:
         """A new conversation. A known language skips the language step."""
-        return self._finish(self._start(flow_id, today, lang, context))
+        return self._finish(None, self._start(flow_id, today, lang, context))
 
     def current(self, state: State, today: date) -> Turn:
         """Ask the current question again (after a restart of the bot, or a stale button)."""
-        return self._finish(self._enter(self.flow_of(state), state, [], today))
+        return self._finish(state, self._enter(self.flow_of(state), state, [], today))
 
     def handle(self, state: State, inp: Input, today: date) -> Turn:
-        return self._finish(self._handle(state, inp, today))
+        return self._finish(state, self._handle(state, inp, today))
 
-    def _finish(self, turn: Turn) -> Turn:
-        if turn.state.lang in self.msg.rtl:
-            return Turn(turn.state, right_to_left(turn.replies))
-        return turn
+    def follow_up(self, state: State, today: date) -> Turn | None:
+        """The follow-up question, N days after the results (the person agreed to it)."""
+        flow = self.flows.get(state.flow)
+        if flow is None or flow.followup is None or not flow.has_step(flow.followup.step):
+            return None
+        asking = state.model_copy(
+            update={
+                "step": flow.followup.step,
+                "done": False,
+                "pending": None,
+                "editing": False,
+                "history": [],
+            }
+        )
+        turn = self._finish(state, self._enter(flow, asking, [], today))
+        return Turn(turn.state, turn.replies, (Event("followup_sent"), *turn.events))
+
+    def _finish(self, before: State | None, turn: Turn) -> Turn:
+        flow = self.flows.get(turn.state.flow)
+        events = events_of(flow, before, turn) if flow is not None else ()
+        replies = right_to_left(turn.replies) if turn.state.lang in self.msg.rtl else turn.replies
+        return Turn(turn.state, replies, events)
 
     def _start(
         self,
@@ -67,8 +87,9 @@ class Engine(AnswerKinds):
         today: date,
         lang: str | None = None,
         context: dict[str, str] | None = None,
+        keep: bool | None = None,
     ) -> Turn:
-        """A new conversation. A known language skips the language step."""
+        """A new conversation. A known language (or consent) skips its step."""
         flow = self.flows[flow_id]
         state = State(
             flow=flow.id,
@@ -76,10 +97,15 @@ class Engine(AnswerKinds):
             lang=lang or "fr",
             step=flow.start,
             context=context or {},
+            keep=keep,
         )
-        first = flow.step(flow.start)
-        if lang and first.setting:
-            state = self._advance(flow, state, first, state.answers)
+        for _ in range(len(flow.steps)):  # settings already known are not asked again
+            step = flow.step(state.step)
+            known = _known_setting(step, state, lang_known=bool(lang))
+            if state.done or known is None:
+                break
+            answers = {**state.answers, step.id: known} if step.store and known else state.answers
+            state = self._advance(flow, state, step, answers)
         return self._enter(flow, state, [], today)
 
     def flow_of(self, state: State) -> Flow:
@@ -88,7 +114,7 @@ class Engine(AnswerKinds):
     def _handle(self, state: State, inp: Input, today: date) -> Turn:
         flow = self.flows.get(state.flow)
         if flow is None:  # a flow that was removed: start the default one again
-            return self._start(next(iter(self.flows)), today, state.lang, state.context)
+            return self._start(next(iter(self.flows)), today, state.lang, state.context, state.keep)
         if not flow.has_step(state.step) or state.version != flow.version:
             state = self._migrate(flow, state)
         state = state.model_copy(update={"turns": state.turns + 1})
@@ -96,7 +122,7 @@ class Engine(AnswerKinds):
         if command is not None:
             return self._command(flow, state, command, today)
         if state.done:
-            turn = self._start(flow.id, today, state.lang, state.context)
+            turn = self._start(flow.id, today, state.lang, state.context, state.keep)
             return Turn(turn.state, [Say(self.msg.get("finished", state.lang)), *turn.replies])
         if inp.step is not None and inp.step != state.step:
             return self._enter(flow, state, [Say(self.msg.get("stale_button", state.lang))], today)
@@ -123,13 +149,13 @@ class Engine(AnswerKinds):
     def _command(self, flow: Flow, state: State, command: Command, today: date) -> Turn:
         lang = state.lang
         if command == "restart":
-            turn = self._start(flow.id, today, lang, state.context)
+            turn = self._start(flow.id, today, lang, state.context, state.keep)
             return Turn(turn.state, [Say(self.msg.get("restarted", lang)), *turn.replies])
         if command == "stop":
             done = state.model_copy(update={"done": True, "pending": None})
             return Turn(done, [Say(self.msg.get("stopped", lang))])
         if state.done:
-            return self._start(flow.id, today, lang, state.context)
+            return self._start(flow.id, today, lang, state.context, state.keep)
         if command == "help":
             step = flow.step(state.step)
             text = flow.text(step.help, lang) if step.help else self.msg.get("help_generic", lang)
@@ -218,9 +244,14 @@ class Engine(AnswerKinds):
             answers[step.id] = value
         if choice is not None and choice.data.lang and choice.data.lang in self.msg.languages:
             lang = choice.data.lang
-        moved = state.model_copy(update={"lang": lang})
+        keep = state.keep
+        if choice is not None and choice.data.keep is not None:
+            keep = choice.data.keep
+        moved = state.model_copy(update={"lang": lang, "keep": keep})
         moved = self._advance(flow, moved, step, answers, jump=choice.next if choice else None)
         said: list[Reply] = []
+        if choice is not None and choice.data.followup and keep and flow.followup is not None:
+            said.append(PlanFollowUp(flow.followup.after_days))
         if step.kind is Kind.PLACE and isinstance(value, dict):  # say what was understood
             label = self.show.place_label(value, lang)
             said.append(Say(self.msg.get("place_understood", lang, place=label)))
@@ -235,7 +266,7 @@ class Engine(AnswerKinds):
         jump: str | None = None,
     ) -> State:
         history = [*state.history, step.id]
-        target = jump or next_step(step, answers)
+        target = jump or next_step(step, self._with_facts(flow, step, state, answers))
         if state.editing and step.kind in _ASKING:
             target = next((s.id for s in flow.steps if s.kind is Kind.SUMMARY), target)
             # the ideas shown before may not fit the new answer: the summary searches again
@@ -265,6 +296,16 @@ class Engine(AnswerKinds):
             }
         )
 
+    def _with_facts(
+        self, flow: Flow, step: Step, state: State, answers: dict[str, Answer]
+    ) -> dict[str, Answer]:
+        """The answers, plus the facts a rule of this step tests (see flow.FACTS)."""
+        if not isinstance(step.next, list) or not any("volunteers" in r.when for r in step.next):
+            return answers
+        department, centre = where_from(flow, state.model_copy(update={"answers": answers}))
+        has_group = self.res.centres.group(department, centre) is not None
+        return {**answers, "volunteers": "group" if has_group else "centre"}
+
     def _results_choice(
         self, flow: Flow, step: Step, state: State, choice_id: str, today: date
     ) -> Turn:
@@ -289,6 +330,11 @@ class Engine(AnswerKinds):
             step = flow.step(state.step)
             if step.kind is Kind.INFO:
                 replies.append(Say(self.show.step_text(flow, step, state)))
+                state = self._advance(flow, state, step, dict(state.answers))
+                continue
+            if step.kind is Kind.HANDOFF:
+                replies.extend(handoff_replies(self.res, self.show, flow, step, state, today))
+                state = without_phone(flow, state)
                 state = self._advance(flow, state, step, dict(state.answers))
                 continue
             if step.kind is Kind.RESULTS:
@@ -323,7 +369,22 @@ class Engine(AnswerKinds):
         )
 
 
-_ASKING = frozenset({Kind.CHOICE, Kind.CHOICES, Kind.YESNO, Kind.TEXT, Kind.NUMBER, Kind.PLACE})
+_ASKING = frozenset(
+    {Kind.CHOICE, Kind.CHOICES, Kind.YESNO, Kind.TEXT, Kind.NUMBER, Kind.PLACE, Kind.PHONE}
+)
+
+
+def _known_setting(step: Step, state: State, lang_known: bool) -> str | None:
+    """The answer a setting step already has ("" when it keeps none): the language, or a
+    consent given before. None: the step must be asked."""
+    if not step.setting:
+        return None
+    for choice in step.choices:
+        if choice.data.keep is True and state.keep is True:
+            return choice.id
+    if lang_known and (step.kind is not Kind.CHOICE or any(c.data.lang for c in step.choices)):
+        return next((c.id for c in step.choices if c.data.lang == state.lang), "")
+    return None
 
 
 def next_step(step: Step, answers: dict[str, Answer]) -> str | None:

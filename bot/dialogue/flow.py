@@ -23,6 +23,12 @@ Texts = dict[str, str]  # language code -> text; French first and always present
 Condition = dict[str, str | list[str]]  # answer key -> accepted choice id(s)
 
 
+# What rules may test besides answers: facts the engine knows about the conversation.
+# volunteers: "group" when a volunteers' group chat takes handoffs for the person's department
+# or centre, else "centre" (the person is sent to the centre).
+FACTS: dict[str, frozenset[str]] = {"volunteers": frozenset({"group", "centre"})}
+
+
 class Kind(StrEnum):
     CHOICE = "choice"  # one button
     CHOICES = "choices"  # several buttons, then "Valider"
@@ -30,13 +36,15 @@ class Kind(StrEnum):
     TEXT = "text"
     NUMBER = "number"
     PLACE = "place"  # a commune, a postal code or a shared location
+    PHONE = "phone"  # a phone number, typed or shared as a contact
     INFO = "info"  # says something, waits for nothing
     RESULTS = "results"  # calls the matcher, shows cards
     SUMMARY = "summary"  # every answer, with "modifier" for each
+    HANDOFF = "handoff"  # passes the conversation to the volunteers' group (or gives the centre)
 
 
 QUESTION_KINDS = frozenset(
-    {Kind.CHOICE, Kind.CHOICES, Kind.YESNO, Kind.TEXT, Kind.NUMBER, Kind.PLACE}
+    {Kind.CHOICE, Kind.CHOICES, Kind.YESNO, Kind.TEXT, Kind.NUMBER, Kind.PLACE, Kind.PHONE}
 )
 
 
@@ -53,6 +61,8 @@ class ChoiceData(Strict):
     jobseeker: bool | None = None
     rsa: bool | None = None
     lang: str | None = None  # the language step: switches the conversation's language
+    keep: bool | None = None  # the consent step: may anything outlive the conversation?
+    followup: bool | None = None  # yes to "shall I write to you in N days?"
 
 
 class Choice(Strict):
@@ -93,7 +103,8 @@ class Step(Strict):
     store: bool = True  # keep the answer (free text is kept only when a step needs it)
     next: Ident | list[Rule] | None = None
     themes: list[ThemeRule] = []  # results: which themes to search, first matching rule
-    setting: bool = False  # a setting (the language), not a question about the person
+    setting: bool = False  # a setting (language, consent), not a question about the person
+    count: bool = False  # its answers are counted, anonymously, for the evaluation report
 
     @model_validator(mode="after")
     def _coherent(self) -> Step:
@@ -106,7 +117,16 @@ class Step(Strict):
             raise ValueError("two choices share an id")
         if self.kind is Kind.RESULTS and not self.themes:
             raise ValueError("a results step needs 'themes' rules")
+        if self.count and self.kind not in (Kind.CHOICE, Kind.YESNO):
+            raise ValueError("only 'choice' and 'yesno' steps can be counted")
         return self
+
+
+class FollowUp(Strict):
+    """N days after the results, with the person's consent, the bot asks how it went."""
+
+    step: Ident  # where the follow-up conversation starts
+    after_days: Annotated[int, Field(ge=1, le=90)] = 14
 
 
 class Flow(Strict):
@@ -117,6 +137,7 @@ class Flow(Strict):
     title: Texts
     start: Ident
     progress: bool = False  # show "Étape 3 sur 9"
+    followup: FollowUp | None = None
     steps: list[Step] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -8,7 +8,16 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.dialogue.flow import QUESTION_KINDS, Flow, Kind, Step, Texts, flow_files, load_flow
+from bot.dialogue.flow import (
+    FACTS,
+    QUESTION_KINDS,
+    Flow,
+    Kind,
+    Step,
+    Texts,
+    flow_files,
+    load_flow,
+)
 from bot.dialogue.replies import button_payload
 from bot.messages import MessagesFile
 from bot.yamlsrc import DataError, Problem, Source, read_source, validate
@@ -142,6 +151,16 @@ def lint_flow(
     edges = _edges(flow)
     if not flow.has_step(flow.start):
         out.append(source.problem(("start",), f"start step '{flow.start}' does not exist"))
+    if flow.followup is not None and not flow.has_step(flow.followup.step):
+        out.append(
+            source.problem(
+                ("followup", "step"), f"follow-up step '{flow.followup.step}' does not exist"
+            )
+        )
+    if flow.followup is None and any(c.data.followup for s in flow.steps for c in s.choices):
+        out.append(
+            source.problem(("start",), "a choice offers a follow-up but the flow has no 'followup'")
+        )
     for step in flow.steps:
         for target, loc in edges[step.id]:
             if not flow.has_step(target):
@@ -215,8 +234,9 @@ def _edges(flow: Flow) -> dict[str, list[tuple[str, tuple[str | int, ...]]]]:
 
 
 def _reachable(flow: Flow, edges: dict[str, list[tuple[str, tuple[str | int, ...]]]]) -> set[str]:
-    seen = {flow.start}
-    queue = deque([flow.start])
+    roots = [flow.start] + ([flow.followup.step] if flow.followup else [])
+    seen = set(roots)
+    queue = deque(roots)
     summary_edits = {s.id for s in flow.steps if s.label and s.store}
     while queue:
         current = queue.popleft()
@@ -297,6 +317,14 @@ def _conditions(flow: Flow, source: Source, at) -> list[Problem]:  # type: ignor
         rules += [("themes", i, r.when) for i, r in enumerate(step.themes)]
         for part, i, when in rules:
             for key, value in when.items():
+                if key in FACTS and not flow.has_step(key):
+                    values = [value] if isinstance(value, str) else value
+                    out += [
+                        source.problem(at(step, part, i), f"'{key}' is never '{v}'")
+                        for v in values
+                        if v not in FACTS[key]
+                    ]
+                    continue
                 if not flow.has_step(key):
                     out.append(
                         source.problem(at(step, part, i), f"condition on unknown step '{key}'")

@@ -7,7 +7,7 @@ from typing import Literal
 
 from bot.dialogue.state import State
 
-Expect = Literal["choice", "choices", "text", "number", "place"]
+Expect = Literal["choice", "choices", "text", "number", "place", "phone"]
 
 
 def button_payload(flow: str, version: int, step: str, choice: str) -> str:
@@ -70,13 +70,48 @@ class Results:
     cards: tuple[Card, ...] = field(default_factory=tuple)
 
 
-Reply = Say | Ask | Results
+@dataclass(frozen=True, slots=True)
+class Handoff:
+    """Pass the person to the volunteers' group chat: not shown to the person.
+
+    `lines` is the summary the volunteers read (in French); `fallback` is what the person is
+    told if the group cannot be reached (the centre's address and hours).
+    """
+
+    group_chat_id: int | None  # None: no group, or no consent: the person goes to the centre
+    department: str
+    centre: str | None
+    lines: tuple[tuple[str, str], ...]  # (label, value) in French
+    phone: str
+    fallback: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlanFollowUp:
+    """Write to the person again in `after_days` days (they agreed): not shown to the person."""
+
+    after_days: int
+
+
+Reply = Say | Ask | Results | Handoff | PlanFollowUp
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Something worth counting, anonymously: a step reached, results shown, an answer."""
+
+    name: str  # started, step, results, suggested, handoff_asked, answer
+    step: str | None = None
+    value: str | None = None
+    offer: str | None = None
+    theme: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Turn:
     state: State
     replies: list[Reply]
+    events: tuple[Event, ...] = ()
 
     @property
     def expects(self) -> str | None:

@@ -25,6 +25,7 @@ _EXPECTS: dict[Kind, Expect] = {
     Kind.TEXT: "text",
     Kind.NUMBER: "number",
     Kind.PLACE: "place",
+    Kind.PHONE: "phone",
     Kind.RESULTS: "choice",
     Kind.SUMMARY: "choice",
 }
@@ -239,7 +240,7 @@ class Shower:
             and s.kind not in (Kind.RESULTS, Kind.SUMMARY, Kind.INFO)
         ]
 
-    def _suggested(self, flow: Flow, state: State, today: date) -> list[Offer]:
+    def suggested(self, flow: Flow, state: State, today: date) -> list[Offer]:
         """The ideas shown, or, after an answer changed, a fresh search."""
         results = [s for s in flow.steps if s.kind is Kind.RESULTS]
         shown = [v for s in results for v in _ids(state.answers.get(s.id))]
@@ -260,7 +261,7 @@ class Shower:
             label = flow.text(s.label, lang) if s.label else s.id
             value = value or self.msg.get("summary_empty", lang)
             lines.append("• " + self.msg.get("summary_line", lang, label=label, value=value))
-        offers = self._suggested(flow, state, today)
+        offers = self.suggested(flow, state, today)
         if offers:
             lines.append("\n" + self.msg.get("summary_suggestions", lang))
             for o in offers:

@@ -33,6 +33,8 @@ class State(BaseModel):
     page: int = 0  # results shown so far, in pages
     done: bool = False
     turns: int = Field(default=0, ge=0)
+    keep: bool | None = None  # consent: None before the question, then the person's answer
+    run: str = ""  # an opaque id of this conversation for anonymous counts (set by the channel)
 
     def to_json(self) -> str:
         return self.model_dump_json(exclude_defaults=True)
@@ -53,4 +55,5 @@ class Input:
     choice: str | None = None  # a button's choice id
     step: str | None = None  # the step the button belonged to: older buttons are refused
     location: tuple[float, float] | None = None
+    contact: str | None = None  # a phone number shared as a contact card
     command: Command | None = None

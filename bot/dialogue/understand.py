@@ -73,3 +73,29 @@ def parse_number(text: str) -> int | None:
     digits = re.sub(r"[\s.]", "", text)
     digits = re.sub(r"(ans?|years?)$", "", digits, flags=re.IGNORECASE)
     return int(digits) if digits.isdigit() and len(digits) <= 6 else None
+
+
+_PHONE_JUNK = re.compile(r"[\s.\-/()]")
+
+
+def parse_phone(text: str) -> str | None:
+    """A phone number as volunteers can dial it, or None.
+
+    French numbers in any usual spelling ("06 12 34 56 78", "06.12.34.56.78", "+33 6 12…",
+    "0033612…", "33612…" as Telegram shares contacts) become "06 12 34 56 78"; other
+    international numbers keep their "+" and digits.
+    """
+    raw = _PHONE_JUNK.sub("", text.strip())
+    if raw.startswith("00"):
+        raw = "+" + raw[2:]
+    if raw.isdigit() and raw.startswith("33") and len(raw) == 11:
+        raw = "+" + raw
+    if raw.startswith("+33") and raw[3:].isdigit() and len(raw) == 12:
+        raw = "0" + raw[3:]
+    if raw.isdigit() and len(raw) == 10 and raw[0] == "0" and raw[1] != "0":
+        return " ".join(raw[i : i + 2] for i in range(0, 10, 2))
+    if raw.startswith("+") and raw[1:].isdigit() and 8 <= len(raw) - 1 <= 15 and raw[1] != "0":
+        return raw
+    if raw.isdigit() and 8 <= len(raw) <= 15 and not raw.startswith("0"):
+        return "+" + raw  # a shared contact's number comes without its "+"
+    return None

@@ -15,12 +15,16 @@ from telegram.ext import Application
 
 from bot.channels.telegram import Repere, build_application
 from bot.config import Settings
+from bot.privacy import Pseudonyms
+from bot.records import Records
 from bot.resources import Resources
 from bot.store import SqliteStore
 from tests.fake_bot_api import FakeBotApi
 
 _ids = itertools.count(1000)
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+KEY = "test-pseudonym-key-0123456789"
+PSEUDONYMS = Pseudonyms(KEY.encode())
 
 
 def user(chat_id: int) -> dict[str, Any]:
@@ -70,11 +74,15 @@ def button(
     data: str,
     text: str = "Question ?",
     keyboard: list[list[dict[str, Any]]] | None = None,
+    *,
+    by: dict[str, Any] | None = None,
+    message_id: int | None = None,
 ) -> dict[str, Any]:
+    """A tap on a button of a message the bot sent in `chat_id` (by its person, or `by`)."""
     msg: dict[str, Any] = {
-        "message_id": next(_ids),
+        "message_id": message_id or next(_ids),
         "date": int(time.time()),
-        "chat": chat(chat_id),
+        "chat": chat(chat_id, "private" if chat_id > 0 else "supergroup"),
         "from": {"id": 424242, "is_bot": True, "first_name": "Repère"},
         "text": text,
     }
@@ -83,7 +91,7 @@ def button(
     return {
         "callback_query": {
             "id": str(next(_ids)),
-            "from": user(chat_id),
+            "from": by or user(chat_id),
             "chat_instance": "ci",
             "data": data,
             "message": msg,
@@ -108,9 +116,11 @@ async def bot_app(
     admin_ids: frozenset[int] = frozenset(),
     rate_limit: bool = False,
 ) -> AsyncIterator[tuple[Repere, Application[Any, Any, Any, Any, Any, Any]]]:
-    settings = Settings(token="123:TEST", db=db, base_url=api.base_url, admin_ids=admin_ids)
+    settings = Settings(
+        token="123:TEST", db=db, base_url=api.base_url, admin_ids=admin_ids, pseudonym_key=KEY
+    )
     store = await SqliteStore.open(db)
-    repere = Repere(resources, store, settings, clock=clock or Clock())
+    repere = Repere(resources, store, settings, clock=clock or Clock(), records=Records(store.db))
     app = build_application(repere, settings, rate_limit=rate_limit)
     async with app:
         try:

@@ -42,7 +42,7 @@ async def test_start_asks_the_language_with_buttons(
     labels = [b["text"] for row in keyboard_of(sent) for b in row]
     assert labels == ["💬 Français", "💬 English", "💬 العربية", "💬 Українська", "💬 فارسی"]
     data = keyboard_of(sent)[0][0]["callback_data"]
-    assert parse_callback(data) == ("beneficiary", 1, "language", "fr")
+    assert parse_callback(data) == ("beneficiary", 2, "language", "fr")
     assert len(data.encode()) <= 64
 
 
@@ -93,7 +93,7 @@ async def test_a_stale_button_is_refused(
         await feed(app, api, button(CHAT, "beneficiary.0:consent:yes"))  # an older version
     answers = [c.params.get("text") for c in api.sent(method="answerCallbackQuery")]
     assert answers.count("Ce bouton n'est plus valable.") == 2
-    assert texts(api, CHAT)[-1].startswith("Ce bouton n'est plus valable.\n\nJe vais vous poser")
+    assert texts(api, CHAT)[-1].startswith("Ce bouton n'est plus valable.\n\nJe garde vos réponses")
 
 
 async def test_photos_voice_and_edits_get_a_kind_re_ask(
@@ -156,7 +156,7 @@ async def test_commands_at_every_step(
         await tap(app, api, "Français")
         await feed(app, api, message(CHAT, "/langue"))
         await tap(app, api, "English")
-        assert texts(api, CHAT)[-1].startswith("I will ask you a few questions")
+        assert texts(api, CHAT)[-1].startswith("I keep your answers")
         await feed(app, api, message(CHAT, "/recommencer"))
         assert texts(api, CHAT)[-1].startswith("We start again from the beginning.\n\n")
 

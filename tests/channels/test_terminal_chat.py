@@ -35,8 +35,9 @@ BENEFICIARY_STEPS = [
 
 
 def test_whole_beneficiary_conversation() -> None:
-    replies = chat([*BENEFICIARY, "Continuer", "Voir le résumé", "C'est bon"])
-    assert [a["step"] for a in asks(replies)] == [*BENEFICIARY_STEPS, "what_next", "summary"]
+    replies = chat([*BENEFICIARY, "Continuer", "Voir le résumé", "C'est bon", "Non merci"])
+    steps = [a["step"] for a in asks(replies)]
+    assert steps == [*BENEFICIARY_STEPS, "what_next", "summary", "followup_offer"]
     shown = suggestions(replies)
     assert 1 <= len(shown) <= 3
     assert all("savoirs_de_base" in s["themes"] for s in shown)
@@ -50,7 +51,7 @@ def test_json_lines_contract() -> None:
     replies = chat(BENEFICIARY[:3])
     for r in replies:
         assert set(r) >= {"step", "text", "choices", "expects"}
-        assert r["expects"] in (None, "choice", "choices", "text", "number", "place")
+        assert r["expects"] in (None, "choice", "choices", "text", "number", "place", "phone")
     assert replies[0] == {
         "step": "language",
         "text": "Bonjour ! Je suis Repère. Choisissez votre langue.",
@@ -99,8 +100,8 @@ def test_retour_at_the_start_says_so() -> None:
 def test_recommencer_keeps_the_language_and_forgets_answers() -> None:
     replies = chat([*BENEFICIARY[:5], "/recommencer"])
     assert any(r["text"] == "On recommence depuis le début." for r in replies)
-    assert last_ask(replies)["step"] == "consent"
-    replies = chat([*BENEFICIARY[:5], "/recommencer", "1", "Limoges", "/retour"])
+    assert last_ask(replies)["step"] == "where"  # the consent given is remembered
+    replies = chat([*BENEFICIARY[:5], "/recommencer", "Limoges", "/retour"])
     assert last_ask(replies)["step"] == "where"
 
 
@@ -227,7 +228,7 @@ def test_multiple_choice_needs_one_answer_before_valider() -> None:
 
 def test_lang_flag_skips_the_language_question() -> None:
     replies = chat([], "--lang", "en")
-    assert replies[0]["step"] == "consent" and replies[0]["text"].startswith("I will ask")
+    assert replies[0]["step"] == "consent" and replies[0]["text"].startswith("I keep your")
 
 
 def test_langue_command_switches_and_keeps_answers() -> None:

@@ -47,8 +47,8 @@ def test_stop_then_any_message_starts_again(engine: Engine) -> None:
     stopped = engine.handle(to_need(engine).state, Input(command="stop"), TODAY)
     assert stopped.state.done and stopped.expects is None
     again = engine.handle(stopped.state, Input(text="bonjour"), TODAY)
-    assert not again.state.done and again.state.step == "consent"
-    assert again.state.answers == {}
+    assert not again.state.done and again.state.step == "where"  # consent given is remembered
+    assert again.state.answers == {"consent": "yes"}
 
 
 def test_preset_department_settles_homonyms(engine: Engine) -> None:
@@ -113,7 +113,7 @@ def test_a_state_from_an_older_flow_version_keeps_what_fits(engine: Engine) -> N
         }
     )
     turn = engine.handle(old, Input(text="/aide"), TODAY)
-    assert turn.state.version == 1 and "gone" not in turn.state.answers
+    assert turn.state.version == 2 and "gone" not in turn.state.answers
     assert turn.state.step in engine.flows["beneficiary"].step_ids()
 
 

@@ -19,11 +19,11 @@ LANGS = ["fr", "en", "ar", "uk", "fa"]
 # by car; then the results' "continue" and "see the summary".
 ANSWERS = ["1", "Guéret", "2", "3", "1", "4", "2", "2"]
 CONSENT = {
-    "fr": "Je vais vous poser",
-    "en": "I will ask you",
-    "ar": "سأطرح عليك",
-    "uk": "Я поставлю вам",
-    "fa": "چند سؤال از شما",
+    "fr": "Je garde vos réponses",
+    "en": "I keep your answers",
+    "ar": "أحتفظ بإجاباتك",
+    "uk": "Я зберігаю ваші",
+    "fa": "پاسخ‌های شما را",
 }
 
 

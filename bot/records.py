@@ -1,0 +1,187 @@
+"""What outlives a conversation, keyed by pseudonyms: anonymous events and handoffs.
+
+Kept only for people who agreed (the channel checks `State.keep`), erased by /oubli, and
+purged on a schedule: handoffs after the conversation retention (30 days), events rolled up
+into monthly counts without any pseudonym after 24 months.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import aiosqlite
+
+from bot.dialogue.replies import Event
+from bot.report import EVENT_COLUMNS, rollup
+
+HANDOFF_ASKED, HANDOFF_TAKEN, HANDOFF_DONE = "asked", "taken", "done"
+
+
+@dataclass(frozen=True, slots=True)
+class Retention:
+    conversations: timedelta = timedelta(days=30)  # handoffs live as long
+    events_months: int = 24  # then only monthly counts remain
+
+
+@dataclass(frozen=True, slots=True)
+class HandoffRow:
+    id: int
+    group_chat_id: int
+    message_id: int | None
+    status: str
+
+
+def _month_start(day: date, months_back: int) -> date:
+    total = day.year * 12 + (day.month - 1) - months_back
+    return date(total // 12, total % 12 + 1, 1)
+
+
+class Records:
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self.db = db
+
+    # -- events ------------------------------------------------------------------------------
+
+    async def add_events(
+        self,
+        person: str,
+        run: str,
+        flow: str,
+        events: Iterable[Event],
+        day: date,
+        department: str | None,
+        centre: str | None,
+    ) -> None:
+        rows = [
+            (
+                day.isoformat(),
+                person,
+                run,
+                flow,
+                e.name,
+                e.step,
+                e.value,
+                department,
+                centre,
+                e.theme,
+                e.offer,
+            )
+            for e in events
+        ]
+        if rows:
+            await self.db.executemany(
+                "INSERT INTO events (day, person, run, flow, name, step, value, department,"
+                " centre, theme, offer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+
+    # -- handoffs ----------------------------------------------------------------------------
+
+    async def open_handoff(
+        self,
+        person: str,
+        group_chat_id: int,
+        department: str | None,
+        centre: str | None,
+        now: datetime,
+    ) -> int:
+        async with self.db.execute(
+            "INSERT INTO handoffs (day, person, department, centre, group_chat_id, status,"
+            " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            (
+                now.date().isoformat(),
+                person,
+                department,
+                centre,
+                group_chat_id,
+                HANDOFF_ASKED,
+                now.isoformat(),
+            ),
+        ) as cur:
+            row = await cur.fetchone()
+        assert row is not None
+        return int(row[0])
+
+    async def erase_handoff(self, handoff_id: int) -> None:
+        await self.db.execute("DELETE FROM handoffs WHERE id = ?", (handoff_id,))
+
+    async def posted(self, handoff_id: int, message_id: int) -> None:
+        await self.db.execute(
+            "UPDATE handoffs SET message_id = ? WHERE id = ?", (message_id, handoff_id)
+        )
+
+    async def handoff(self, handoff_id: int) -> HandoffRow | None:
+        async with self.db.execute(
+            "SELECT id, group_chat_id, message_id, status FROM handoffs WHERE id = ?",
+            (handoff_id,),
+        ) as cur:
+            row = await cur.fetchone()
+        return HandoffRow(int(row[0]), int(row[1]), row[2], str(row[3])) if row else None
+
+    async def move_handoff(
+        self, handoff_id: int, to: str, volunteer: str, now: datetime
+    ) -> tuple[str, str] | None:
+        """Take or finish a handoff; returns (person, its department) when it moved, None when
+        it was already there (two volunteers tapping at once: the first one wins)."""
+        allowed = (HANDOFF_ASKED,) if to == HANDOFF_TAKEN else (HANDOFF_ASKED, HANDOFF_TAKEN)
+        marks = ", ".join("?" for _ in allowed)
+        async with self.db.execute(
+            f"UPDATE handoffs SET status = ?, taken_by = coalesce(taken_by, ?), updated_at = ?"
+            f" WHERE id = ? AND status IN ({marks}) RETURNING person, coalesce(department, '')",
+            (to, volunteer, now.isoformat(), handoff_id, *allowed),
+        ) as cur:
+            row = await cur.fetchone()
+        return (str(row[0]), str(row[1])) if row else None
+
+    # -- erasure and retention -----------------------------------------------------------------
+
+    async def erase(self, person: str) -> list[tuple[int, int]]:
+        """Every row tied to the person; returns the group messages that still show them."""
+        async with self.db.execute(
+            "DELETE FROM handoffs WHERE person = ? RETURNING group_chat_id, message_id", (person,)
+        ) as cur:
+            messages = [(int(r[0]), int(r[1])) async for r in cur if r[1] is not None]
+        await self.db.execute("DELETE FROM events WHERE person = ?", (person,))
+        return messages
+
+    async def purge(self, now: datetime, keep: Retention) -> dict[str, int]:
+        """Handoffs past the retention go; events older than `events_months` become monthly
+        counts with no pseudonym. Returns how many rows of each went."""
+        today = now.astimezone(UTC).date()
+        before = (today - keep.conversations).isoformat()
+        async with self.db.execute(
+            "DELETE FROM handoffs WHERE day < ? RETURNING id", (before,)
+        ) as cur:
+            handoffs = len([r async for r in cur])
+        cutoff = _month_start(today, keep.events_months).isoformat()
+        async with self.db.execute(
+            f"SELECT substr(day, 1, 7), {', '.join(EVENT_COLUMNS)} FROM events WHERE day < ?",
+            (cutoff,),
+        ) as cur:
+            old = [tuple(r) async for r in cur]
+        by_month: dict[str, list[tuple[object, ...]]] = {}
+        for row in old:
+            by_month.setdefault(str(row[0]), []).append(row[1:])
+        for month, rows in by_month.items():
+            counts = rollup(rows)
+            await self.db.executemany(
+                "INSERT INTO event_counts (month, flow, name, step, value, department, centre,"
+                " theme, offer, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(month, *key, n) for key, n in counts.items()],
+            )
+        await self.db.execute("DELETE FROM events WHERE day < ?", (cutoff,))
+        return {"handoffs": handoffs, "events": len(old)}
+
+    async def last_purge(self) -> str | None:
+        async with self.db.execute("SELECT value FROM meta WHERE key = 'last_purge'") as cur:
+            row = await cur.fetchone()
+        return str(row[0]) if row else None
+
+    async def purged(self, day: date) -> None:
+        await self.db.execute(
+            "INSERT INTO meta (key, value) VALUES ('last_purge', ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (day.isoformat(),),
+        )

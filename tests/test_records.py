@@ -1,0 +1,101 @@
+"""What outlives a conversation: pseudonymised, erased by person, purged on schedule."""
+
+from __future__ import annotations
+
+import os
+import stat
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.dialogue.replies import Event
+from bot.privacy import Pseudonyms
+from bot.records import HANDOFF_DONE, HANDOFF_TAKEN, Records, Retention
+from bot.store import SqliteStore
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+
+
+async def count(store: SqliteStore, table: str) -> int:
+    async with store.db.execute(f"SELECT count(*) FROM {table}") as cur:
+        row = await cur.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def test_purge_rolls_old_events_into_monthly_counts_and_drops_old_handoffs(
+    tmp_path: Path,
+) -> None:
+    store = await SqliteStore.open(tmp_path / "r.db")
+    records = Records(store.db)
+    old, recent = date(2024, 10, 15), date(2026, 11, 1)  # 25 months ago, this month
+    for person in ("a", "b"):
+        await records.add_events(person, "r", "beneficiary", [Event("started")], old, "23", None)
+    await records.add_events("c", "r", "beneficiary", [Event("started")], recent, "87", None)
+    await records.open_handoff("a", -100, "23", None, NOW - timedelta(days=31))
+    kept = await records.open_handoff("c", -100, "87", None, NOW - timedelta(days=3))
+
+    gone = await records.purge(NOW, Retention())
+    assert gone == {"handoffs": 1, "events": 2}
+    async with store.db.execute("SELECT * FROM event_counts") as cur:
+        monthly = [tuple(r) async for r in cur]
+    assert monthly == [("2024-10", "beneficiary", "started", None, None, "23", None, None, None, 2)]
+    async with store.db.execute("SELECT person FROM events") as cur:
+        assert [r[0] async for r in cur] == ["c"]
+    assert (await records.handoff(kept)) is not None and await count(store, "handoffs") == 1
+    assert await records.purge(NOW, Retention()) == {"handoffs": 0, "events": 0}  # idempotent
+    await store.close()
+
+
+async def test_unconsented_conversations_expire_sooner(tmp_path: Path) -> None:
+    from bot.dialogue.state import State
+
+    store = await SqliteStore.open(tmp_path / "r.db")
+    await store.set(1, State(flow="b", version=1, step="consent"), 1, NOW)
+    await store.set(2, State(flow="b", version=1, step="need", keep=True), 1, NOW)
+    assert await store.expire(NOW + timedelta(days=3)) == 1
+    assert (await store.get(2)).state is not None
+    await store.close()
+
+
+async def test_a_handoff_is_taken_once_and_closed_once(tmp_path: Path) -> None:
+    store = await SqliteStore.open(tmp_path / "r.db")
+    records = Records(store.db)
+    hid = await records.open_handoff("p", -100, "23", "gueret", NOW)
+    assert await records.move_handoff(hid, HANDOFF_TAKEN, "v1", NOW) == ("p", "23")
+    assert await records.move_handoff(hid, HANDOFF_TAKEN, "v2", NOW) is None
+    assert await records.move_handoff(hid, HANDOFF_DONE, "v2", NOW) == ("p", "23")
+    assert await records.move_handoff(hid, HANDOFF_DONE, "v2", NOW) is None
+    async with store.db.execute("SELECT taken_by, status FROM handoffs") as cur:
+        assert [tuple(r) async for r in cur] == [("v1", "done")]
+    await store.close()
+
+
+async def test_follow_ups_are_returned_once_and_keep_the_conversation(tmp_path: Path) -> None:
+    from bot.dialogue.state import State
+
+    store = await SqliteStore.open(tmp_path / "r.db", expiry=timedelta(days=10))
+    await store.set(5, State(flow="b", version=1, step="x", keep=True, done=True), 1, NOW)
+    await store.plan_followup(5, NOW + timedelta(days=14))
+    assert await store.due_followups(NOW + timedelta(days=13)) == []
+    assert await store.expire(NOW + timedelta(days=12)) == 0  # kept past its 10 days
+    assert await store.due_followups(NOW + timedelta(days=15)) == [5]
+    assert await store.due_followups(NOW + timedelta(days=16)) == []
+    await store.close()
+
+
+def test_pseudonyms_are_keyed_stable_and_not_the_id() -> None:
+    a, b = Pseudonyms(b"k" * 32), Pseudonyms(b"j" * 32)
+    assert a.person(123456789) == a.person(123456789) != b.person(123456789)
+    assert "123456789" not in a.person(123456789) and len(a.person(1)) == 32
+    with pytest.raises(ValueError, match="16 bytes"):
+        Pseudonyms(b"short")
+
+
+def test_without_a_configured_key_one_is_made_once_and_private(tmp_path: Path) -> None:
+    db = tmp_path / "repere.db"
+    first = Pseudonyms.from_setting(None, db)
+    key = tmp_path / "repere.db.key"
+    assert stat.S_IMODE(os.stat(key).st_mode) == 0o600
+    assert Pseudonyms.from_setting(None, db).person(7) == first.person(7)
+    assert Pseudonyms.from_setting("a configured key, long enough", db).person(7) != first.person(7)
