@@ -14,7 +14,7 @@ import contextlib
 import logging
 import secrets
 import traceback
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,11 +24,10 @@ from telegram import (
     BotCommand,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
-    LinkPreviewOptions,
     Message,
     Update,
 )
-from telegram.constants import ChatType, ParseMode
+from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError, TimedOut
 from telegram.ext import (
     AIORateLimiter,
@@ -42,9 +41,12 @@ from telegram.ext import (
 )
 
 from bot.channels.links import VOLUNTEER_SUFFIX
+from bot.channels.telegram_admin import Coordination
 from bot.channels.telegram_handoff import PREFIX as HANDOFF_PREFIX
 from bot.channels.telegram_handoff import Desk
+from bot.channels.telegram_jobs import Jobs
 from bot.channels.telegram_render import Outgoing, parse_callback, plain_messages, render
+from bot.channels.telegram_send import send_all
 from bot.config import Settings
 from bot.dialogue.engine import Engine
 from bot.dialogue.events import where_from
@@ -54,10 +56,8 @@ from bot.dialogue.state import Command, Input, State
 from bot.paths import ROOT
 from bot.privacy import Pseudonyms
 from bot.records import Records, Retention
-from bot.report import COUNTS_SQL, EVENTS_SQL, Builder, combine, short_text
-from bot.resources import Resources, load_resources, settle
+from bot.resources import Resources, load_resources
 from bot.store import Store
-from bot.yamlsrc import DataError
 
 log = logging.getLogger("repere.telegram")
 
@@ -84,7 +84,6 @@ MENU = [
     ("confidentialite", "command_privacy"),
 ]
 PRIVACY_FILE = ROOT / "PRIVACY.md"
-SEND_TRIES = 3
 Clock = Callable[[], datetime]
 
 
@@ -92,7 +91,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Repere:
+class Repere(Jobs, Coordination):
     """The bot's behaviour on Telegram, independent of how updates arrive."""
 
     def __init__(
@@ -214,23 +213,6 @@ class Repere:
         intro = [] if lang == "fr" else [self.res.messages.get("privacy_french_only", lang)]
         await self._send(ctx, chat.id, plain_messages([*intro, text]))
 
-    async def on_stats(self, update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
-        user, chat = update.effective_user, update.effective_chat
-        if chat is None:
-            return
-        m = self.res.messages
-        if user is None or user.id not in self.settings.admin_ids or self.records is None:
-            await self._send(ctx, chat.id, [Outgoing(m.get("not_admin", "fr"))])
-            return
-        until = self.clock().date().isoformat()
-        db = self.records.db
-        async with db.execute(EVENTS_SQL, ("0001-01-01", until)) as cur:
-            events = [tuple(r) async for r in cur]
-        async with db.execute(COUNTS_SQL, ("0001-01", until[:7])) as cur:
-            monthly = [tuple(r) async for r in cur]
-        report = Builder(combine(events, monthly), self.res.flows, m).build("…", until)
-        await self._send(ctx, chat.id, plain_messages([short_text(report)]))
-
     async def on_edited(self, update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
         await self._turn(update, ctx, note="edited_ignored")
 
@@ -278,21 +260,6 @@ class Repere:
             ]
         )
         await self._send(ctx, chat.id, [Outgoing(m.get("forget_question", lang), markup)])
-
-    async def on_reload(self, update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
-        user, chat = update.effective_user, update.effective_chat
-        if chat is None:
-            return
-        m = self.res.messages
-        if user is None or user.id not in self.settings.admin_ids:
-            await self._send(ctx, chat.id, [Outgoing(m.get("not_admin", "fr"))])
-            return
-        problems = await self.reload()
-        if problems:
-            text = m.get("reload_failed", "fr") + "\n" + "\n".join(problems[:20])
-        else:
-            text = self.res.messages.get("reloaded", "fr", offers=len(self.res.catalogue))
-        await self._send(ctx, chat.id, [Outgoing(text)])
 
     async def on_error(self, update: object, ctx: ContextTypes.DEFAULT_TYPE) -> None:
         error = ctx.error
@@ -471,87 +438,7 @@ class Repere:
     ) -> None:
         await send_all(ctx.bot, chat_id, messages)
 
-    # -- reminders, expiry, reload ----------------------------------------------------------
-
-    async def _tick_forever(
-        self, app: Application[Any, Any, Any, Any, Any, Any], every: float = 60.0
-    ) -> None:
-        while True:
-            try:
-                await self.tick(app)
-            except Exception:  # the loop must survive one bad tick
-                log.exception("reminder tick failed")
-            await asyncio.sleep(every)
-
-    async def tick(self, app: Application[Any, Any, Any, Any, Any, Any]) -> int:
-        """Purge once a day, send due follow-ups and reminders (once each, even those that fell
-        due while the bot was down), drop expired conversations. Returns messages sent."""
-        now = self.clock()
-        await self.purge(now)
-        sent = await self._followups(app.bot, now)
-        await self.store.expire(now)
-        for chat_id in await self.store.due_reminders(now):
-            async with self._lock(chat_id):
-                record = await self.store.get(chat_id)
-                if record.state is None or record.state.done:
-                    continue
-                turn = self.engine.current(record.state, now.date())
-                said: list[Reply] = [Say(self.res.messages.get("reminder", record.state.lang))]
-                messages = render(
-                    [*said, *turn.replies],
-                    turn.state.flow,
-                    turn.state.version,
-                    self.res.messages,
-                    turn.state.lang,
-                )
-                with contextlib.suppress(Forbidden):  # the person blocked the bot
-                    await send_all(app.bot, chat_id, messages)
-                    sent += 1
-        return sent
-
-    async def purge(self, now: datetime, force: bool = False) -> dict[str, int]:
-        """The retention purge: at start, then once a day."""
-        if self.records is None:
-            return {}
-        today = now.date()
-        if not force and await self.records.last_purge() == today.isoformat():
-            return {}
-        gone = await self.records.purge(now, self.retention)
-        gone["conversations"] = await self.store.expire(now)
-        await self.records.purged(today)
-        log.info("purge: %s", ", ".join(f"{k} {v}" for k, v in sorted(gone.items())))
-        return gone
-
-    async def _followups(self, bot: Bot, now: datetime) -> int:
-        sent = 0
-        for chat_id in await self.store.due_followups(now):
-            async with self._lock(chat_id):
-                record = await self.store.get(chat_id)
-                if record.state is None or not record.state.keep:
-                    continue
-                turn = self.engine.follow_up(record.state, now.date())
-                if turn is None:
-                    continue
-                turn = await self._keep(chat_id, turn, None, now)
-                with contextlib.suppress(Forbidden):
-                    await send_all(bot, chat_id, self._render(turn, [], None))
-                    sent += 1
-        return sent
-
-    async def reload(self) -> list[str]:
-        """Load catalogue and flows again; on any error keep the running version."""
-        try:
-            fresh = await asyncio.to_thread(self._reload)
-        except DataError as exc:
-            problems = [str(p) for p in exc.problems]
-            for problem in problems:
-                log.error("reload refused: %s", problem)
-            return problems
-        self.res = fresh
-        self.engine = Engine(fresh.flows, fresh)
-        settle()
-        log.info("reloaded: %d offers, %d flows", len(fresh.catalogue), len(fresh.flows))
-        return []
+    # -- reload ------------------------------------------------------------------------------
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -581,36 +468,6 @@ class Repere:
         if centre is None:
             return flow, {}
         return flow, {"department": centre.department, "source": code}
-
-
-async def send_all(bot: Bot, chat_id: int, messages: list[Outgoing]) -> None:
-    """Send in order; each message retried on a network hiccup."""
-    for m in messages:
-
-        def call(m: Outgoing = m) -> Awaitable[Message]:
-            return bot.send_message(
-                chat_id,
-                m.text,
-                reply_markup=m.markup,
-                parse_mode=ParseMode.HTML if m.html else None,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-            )
-
-        await _retry(call)
-
-
-async def _retry(call: Callable[[], Awaitable[Any]]) -> Any:
-    """Network hiccups are retried with a short back-off; a bad request is not."""
-    for attempt in range(SEND_TRIES):
-        try:
-            return await call()
-        except BadRequest:
-            raise
-        except (NetworkError, TimedOut):
-            if attempt == SEND_TRIES - 1:
-                raise
-            await asyncio.sleep(0.2 * 2**attempt)
-    return None
 
 
 def build_application(
