@@ -71,11 +71,15 @@ class Records:
             for e in events
         ]
         if rows:
-            await self.db.executemany(
+            # one statement, its cursor closed at once: sqlite3's executemany, interleaved
+            # with other turns on the shared connection, fails with "API misuse" under load
+            marks = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(rows))
+            sql = (
                 "INSERT INTO events (day, person, run, flow, name, step, value, department,"
-                " centre, theme, offer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
+                f" centre, theme, offer) VALUES {marks}"
             )
+            async with self.db.execute(sql, [v for row in rows for v in row]):
+                pass
 
     # -- handoffs ----------------------------------------------------------------------------
 
@@ -165,12 +169,13 @@ class Records:
         for row in old:
             by_month.setdefault(str(row[0]), []).append(row[1:])
         for month, rows in by_month.items():
-            counts = rollup(rows)
-            await self.db.executemany(
-                "INSERT INTO event_counts (month, flow, name, step, value, department, centre,"
-                " theme, offer, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(month, *key, n) for key, n in counts.items()],
-            )
+            for key, n in rollup(rows).items():  # not executemany: see add_events
+                async with self.db.execute(
+                    "INSERT INTO event_counts (month, flow, name, step, value, department,"
+                    " centre, theme, offer, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (month, *key, n),
+                ):
+                    pass
         await self.db.execute("DELETE FROM events WHERE day < ?", (cutoff,))
         return {"handoffs": handoffs, "events": len(old)}
 

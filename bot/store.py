@@ -232,18 +232,13 @@ class SqliteStore(Store):
 
     async def due_reminders(self, now: datetime) -> list[int]:
         """Chats silent since the reminder delay; each is returned once (then cleared)."""
-        stamp = _iso(now)
         async with self.db.execute(
-            "SELECT chat_id FROM conversations WHERE remind_at IS NOT NULL AND remind_at <= ?",
-            (stamp,),
+            "UPDATE conversations SET remind_at = NULL"
+            " WHERE remind_at IS NOT NULL AND remind_at <= ? RETURNING chat_id",
+            (_iso(now),),
         ) as cur:
             chats = [int(row[0]) async for row in cur]
-        if chats:
-            await self.db.executemany(
-                "UPDATE conversations SET remind_at = NULL WHERE chat_id = ?",
-                [(c,) for c in chats],
-            )
-        return chats
+        return sorted(chats)
 
     async def plan_followup(self, chat_id: int, at: datetime) -> None:
         """Ask how it went at `at`; the conversation is kept until then (and a week more)."""

@@ -99,3 +99,28 @@ def test_without_a_configured_key_one_is_made_once_and_private(tmp_path: Path) -
     assert stat.S_IMODE(os.stat(key).st_mode) == 0o600
     assert Pseudonyms.from_setting(None, db).person(7) == first.person(7)
     assert Pseudonyms.from_setting("a configured key, long enough", db).person(7) != first.person(7)
+
+
+async def test_many_conversations_at_once_share_the_connection_safely(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hundreds of turns interleaved on one aiosqlite connection, as under load; sqlite3's
+    executemany failed here with "bad parameter or other API misuse"."""
+    import asyncio
+
+    from bot.dialogue.state import State
+
+    monkeypatch.setattr("bot.store.RECENT", 0)  # every read goes to the database
+    store = await SqliteStore.open(tmp_path / "r.db")
+    records = Records(store.db)
+
+    async def person(i: int) -> None:
+        for t in range(10):
+            await store.get(i)
+            await store.set(i, State(flow="b", version=1, step=f"s{t}", keep=True), t + 1, NOW)
+            events = [Event("step", step=f"s{t}")]
+            await records.add_events(f"p{i}", "r", "b", events, NOW.date(), "23", None)
+
+    await asyncio.gather(*(person(i) for i in range(800)))
+    assert await count(store, "events") == 800 * 10
+    await store.close()
