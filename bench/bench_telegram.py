@@ -309,6 +309,7 @@ async def one_turn_in_process(turns: int, db: Path) -> tuple[float, float]:
                 )
             times.append((time.perf_counter() - t) * 1000)
             n += 1
+    await records.close()
     await store.close()
     return statistics.median(times), percentile(times, 0.99)
 

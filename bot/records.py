@@ -7,6 +7,7 @@ into monthly counts without any pseudonym after 24 months.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -38,9 +39,22 @@ def _month_start(day: date, months_back: int) -> date:
     return date(total // 12, total % 12 + 1, 1)
 
 
+EventRow = tuple[
+    str, str, str, str, str, str | None, str | None, str | None, str | None, str | None, str | None
+]
+FLUSH_AFTER = 0.5  # seconds: events are written in batches, off the turn's path
+FLUSH_ROWS = 500  # …or as soon as this many wait
+
+
 class Records:
+    """Events are anonymous counts: they are written in batches (at most FLUSH_AFTER seconds
+    late) so that a turn pays one write, its own. A crash may lose that last half second of
+    counts, never a conversation. Everything that reads or erases events flushes first."""
+
     def __init__(self, db: aiosqlite.Connection) -> None:
         self.db = db
+        self._pending: list[EventRow] = []
+        self._flusher: asyncio.Task[None] | None = None
 
     # -- events ------------------------------------------------------------------------------
 
@@ -54,32 +68,43 @@ class Records:
         department: str | None,
         centre: str | None,
     ) -> None:
-        rows = [
-            (
-                day.isoformat(),
-                person,
-                run,
-                flow,
-                e.name,
-                e.step,
-                e.value,
-                department,
-                centre,
-                e.theme,
-                e.offer,
-            )
+        at = day.isoformat()
+        self._pending += [
+            (at, person, run, flow, e.name, e.step, e.value, department, centre, e.theme, e.offer)
             for e in events
         ]
-        if rows:
+        if len(self._pending) >= FLUSH_ROWS:
+            await self.flush()
+        elif self._pending and self._flusher is None:
+            self._flusher = asyncio.get_running_loop().create_task(self._flush_soon())
+
+    async def _flush_soon(self) -> None:
+        try:
+            await asyncio.sleep(FLUSH_AFTER)
+        finally:
+            self._flusher = None
+        await self.flush()
+
+    async def flush(self) -> None:
+        """Write the waiting events now (before a report, an erasure, a purge, shutting down)."""
+        rows, self._pending = self._pending, []
+        for start in range(0, len(rows), FLUSH_ROWS):
+            chunk = rows[start : start + FLUSH_ROWS]
             # one statement, its cursor closed at once: sqlite3's executemany, interleaved
             # with other turns on the shared connection, fails with "API misuse" under load
-            marks = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(rows))
+            marks = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
             sql = (
                 "INSERT INTO events (day, person, run, flow, name, step, value, department,"
                 f" centre, theme, offer) VALUES {marks}"
             )
-            async with self.db.execute(sql, [v for row in rows for v in row]):
+            async with self.db.execute(sql, [v for row in chunk for v in row]):
                 pass
+
+    async def close(self) -> None:
+        if self._flusher is not None:
+            self._flusher.cancel()
+            self._flusher = None
+        await self.flush()
 
     # -- handoffs ----------------------------------------------------------------------------
 
@@ -143,6 +168,7 @@ class Records:
 
     async def erase(self, person: str) -> list[tuple[int, int]]:
         """Every row tied to the person; returns the group messages that still show them."""
+        self._pending = [row for row in self._pending if row[1] != person]
         async with self.db.execute(
             "DELETE FROM handoffs WHERE person = ? RETURNING group_chat_id, message_id", (person,)
         ) as cur:
@@ -153,6 +179,7 @@ class Records:
     async def purge(self, now: datetime, keep: Retention) -> dict[str, int]:
         """Handoffs past the retention go; events older than `events_months` become monthly
         counts with no pseudonym. Returns how many rows of each went."""
+        await self.flush()
         today = now.astimezone(UTC).date()
         before = (today - keep.conversations).isoformat()
         async with self.db.execute(

@@ -122,5 +122,26 @@ async def test_many_conversations_at_once_share_the_connection_safely(
             await records.add_events(f"p{i}", "r", "b", events, NOW.date(), "23", None)
 
     await asyncio.gather(*(person(i) for i in range(800)))
+    await records.flush()
     assert await count(store, "events") == 800 * 10
+    await store.close()
+
+
+async def test_events_are_written_soon_and_erasure_reaches_those_waiting(tmp_path: Path) -> None:
+    import asyncio
+
+    from bot.records import FLUSH_AFTER
+
+    store = await SqliteStore.open(tmp_path / "r.db")
+    records = Records(store.db)
+    await records.add_events("a", "r", "b", [Event("started")], NOW.date(), None, None)
+    await records.add_events("b", "r", "b", [Event("started")], NOW.date(), None, None)
+    assert await count(store, "events") == 0  # off the turn's path…
+    await records.erase("a")  # …yet /oubli reaches them
+    await asyncio.sleep(FLUSH_AFTER + 0.2)
+    async with store.db.execute("SELECT person FROM events") as cur:
+        assert [r[0] async for r in cur] == ["b"]
+    await records.add_events("c", "r", "b", [Event("started")], NOW.date(), None, None)
+    await records.close()  # shutting down writes what waits
+    assert await count(store, "events") == 2
     await store.close()

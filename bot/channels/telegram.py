@@ -166,6 +166,8 @@ class Repere(Jobs, Coordination):
             self._ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._ticker
+        if self.records is not None:
+            await self.records.close()  # the counts still waiting
         await self.store.close()
 
     # -- handlers ----------------------------------------------------------------------------

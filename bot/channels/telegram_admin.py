@@ -44,6 +44,7 @@ class Coordination:
             await self._send(ctx, chat.id, [Outgoing(m.get("not_admin", "fr"))])
             return
         until = self.clock().date().isoformat()
+        await self.records.flush()
         db = self.records.db
         async with db.execute(EVENTS_SQL, ("0001-01-01", until)) as cur:
             events = [tuple(r) async for r in cur]

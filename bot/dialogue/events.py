@@ -18,27 +18,29 @@ def events_of(flow: Flow, before: State | None, turn: Turn) -> tuple[Event, ...]
     out: list[Event] = []
     if after.keep and (fresh or before is None or before.keep is not True):
         out.append(Event("started"))
-    if before is not None and not fresh and flow.has_step(before.step):
-        step = flow.step(before.step)
-        value = after.answers.get(step.id)
-        answered = step.id in after.history[len(before.history) :]
-        if step.count and answered and isinstance(value, str):
-            out.append(Event("answer", step=step.id, value=value))
-    was = None if fresh or before is None else before.step
-    reached: set[str] = set()
+    was = None
+    if before is not None and not fresh:
+        was = before.step
+        step = flow._by_id.get(was)
+        if step is not None and step.count and was in after.history[len(before.history) :]:
+            value = after.answers.get(was)
+            if isinstance(value, str):
+                out.append(Event("answer", step=was, value=value))
+    reached: list[str] = []
     for reply in turn.replies:
-        if isinstance(reply, Ask | Results) and reply.step != was and reply.step not in reached:
-            reached.add(reply.step)
-            out.append(Event("step", step=reply.step))
-        if isinstance(reply, Results):
-            out += [
-                Event(
-                    "suggested", step=reply.step, offer=c.offer_id, theme=next(iter(c.themes), None)
-                )
-                for c in reply.cards
-            ]
-        elif isinstance(reply, Handoff):
-            out.append(Event("handoff_asked", value="group" if reply.group_chat_id else "centre"))
+        kind = type(reply)
+        if kind is Ask or kind is Results:
+            step_id = reply.step  # type: ignore[union-attr]
+            if step_id != was and step_id not in reached:
+                reached.append(step_id)
+                out.append(Event("step", step=step_id))
+            if kind is Results:
+                for c in reply.cards:  # type: ignore[union-attr]
+                    theme = c.themes[0] if c.themes else None
+                    out.append(Event("suggested", step=step_id, offer=c.offer_id, theme=theme))
+        elif kind is Handoff:
+            group = reply.group_chat_id  # type: ignore[union-attr]
+            out.append(Event("handoff_asked", value="group" if group else "centre"))
     return tuple(out)
 
 

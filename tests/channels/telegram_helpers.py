@@ -126,6 +126,8 @@ async def bot_app(
         try:
             yield repere, app
         finally:
+            if repere.records is not None:
+                await repere.records.close()
             await store.close()
 
 

@@ -269,6 +269,7 @@ async def test_oubli_leaves_no_row_tied_to_the_person_in_any_table(
         await to_results(app, api)
         await ask_a_call(app, api)
         await tap(app, api, "🔔")  # the follow-up in 14 days
+        await repere.records.flush()  # type: ignore[union-attr]
         marks = (str(CHAT), PSEUDONYMS.person(CHAT))
         found = {table for table, _ in tied_to(db, *marks)}
         assert found == {"conversations", "events", "handoffs"}
