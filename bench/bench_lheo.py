@@ -3,10 +3,11 @@
     python -m bench.bench_lheo [--actions 50000] [--quick]
 
 Writes a synthetic LHEO 2.3 file (one action per formation, 1-2 sessions, places spread over the
-region's communes), imports it in a child process (so its peak RSS is its own, read from
-VmHWM), then loads the imported catalogue and times `suggest` on it. The baseline parses the
-same file into one DOM tree (ElementTree.parse), the way one often starts. Targets (issue 6):
-import >= 20 MB/s, peak RSS <= 300 MB; the imported catalogue within the catalogue's targets.
+region's communes), imports it in a child process (peak RSS: the largest of that process and its
+workers, from VmHWM and ru_maxrss), then loads the imported catalogue and times `suggest` on it.
+The baseline parses the same file into one DOM tree (ElementTree.parse), the way one often
+starts. Targets (issue 6): import >= 20 MB/s, peak RSS <= 300 MB; the imported catalogue
+within the catalogue's targets.
 """
 
 from __future__ import annotations
@@ -107,13 +108,15 @@ def import_in_child(xml: Path, out: Path) -> tuple[float, float, str]:
         " '--today', '2026-11-26'])\n"
         "elapsed = time.perf_counter() - t\n"
         "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0]\n"
-        "print(json.dumps([elapsed, int(hwm.split()[1]) / 1024, rc]))\n"
+        "import resource\n"
+        "kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
+        "print(json.dumps([elapsed, int(hwm.split()[1]) / 1024, rc, kids]))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     lines = done.stdout.strip().splitlines()
-    seconds, rss, rc = json.loads(lines[-1])
+    seconds, rss, rc, workers = json.loads(lines[-1])
     assert rc == 0, done.stdout
-    return float(seconds), float(rss), lines[0]
+    return float(seconds), max(float(rss), float(workers)), lines[0]
 
 
 def run(actions: int, queries: int) -> str:
@@ -142,7 +145,7 @@ def run(actions: int, queries: int) -> str:
         [
             f"file: {actions} actions, {mb:.1f} MB · {summary}",
             f"import: {seconds:.1f} s · {mb / seconds:.1f} MB/s (target >= 20 MB/s) · "
-            f"peak RSS {rss:.0f} MB (target <= 300 MB)",
+            f"peak RSS {rss:.0f} MB, the largest process of the import (target <= 300 MB)",
             f"baseline DOM parse alone (ElementTree.parse): {dom:.1f} s · {mb / dom:.1f} MB/s · "
             f"the import costs {seconds / dom:.1f}x a bare DOM parse",
             f"suggest on the imported catalogue: p50 {statistics.median(ordered):.3f} ms · "

@@ -6,8 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from bot.catalogue.lheo import ImportReport, read_lheo
-from bot.catalogue.lheo_write import department_of, offer_yaml, write_offers
+from bot.catalogue.lheo import ImportReport
+from bot.catalogue.lheo_parallel import import_rows
+from bot.catalogue.lheo_write import write_offers
 from bot.catalogue.load import (
     compile_catalogue,
     offer_files,
@@ -51,19 +52,16 @@ def import_lheo(args: argparse.Namespace) -> int:
     gazetteer, lexicon = load_base(out if (out / "communes.tsv").exists() else CATALOGUE_DIR)
     departments = set(args.department) if args.department else None
     report = ImportReport()
-    rows: list[tuple[str, str, str]] = []
     try:
-        with args.file.open("rb") as f:
-            for offer in read_lheo(
-                f,
-                gazetteer,
-                lexicon.formacodes,
-                parse_today(args.today),
-                departments,
-                args.all_regions,
-                report,
-            ):
-                rows.append((department_of(offer, gazetteer), offer.id, offer_yaml(offer)))
+        rows = import_rows(
+            args.file,
+            gazetteer,
+            lexicon.formacodes,
+            parse_today(args.today),
+            departments,
+            args.all_regions,
+            report,
+        )
     except OSError as exc:
         print(f"{args.file}: cannot read: {exc.strerror}", file=sys.stderr)
         return 1
