@@ -335,6 +335,8 @@ async def run(users: int, turns: int, timeout: float = 600.0) -> tuple[Load, Loa
             )
 
         ours = await drive(repere_app, "repere", users, turns, timeout)
+        if repere is not None and repere.records is not None:
+            await repere.records.close()  # what post_shutdown does
         await store.close()
         p50, p99 = await one_turn_in_process(3000, Path(tmp) / "turns.db")
     return ours, echo, p50, p99

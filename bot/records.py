@@ -8,6 +8,8 @@ into monthly counts without any pseudonym after 24 months.
 from __future__ import annotations
 
 import asyncio
+import logging
+import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -18,6 +20,7 @@ from bot.dialogue.replies import Event
 from bot.report import EVENT_COLUMNS, rollup
 
 HANDOFF_ASKED, HANDOFF_TAKEN, HANDOFF_DONE = "asked", "taken", "done"
+log = logging.getLogger("repere.records")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +86,10 @@ class Records:
             await asyncio.sleep(FLUSH_AFTER)
         finally:
             self._flusher = None
-        await self.flush()
+        try:
+            await self.flush()
+        except (sqlite3.Error, ValueError) as exc:  # closed without close(): say so, once
+            log.error("anonymous events not written: %s", type(exc).__name__)
 
     async def flush(self) -> None:
         """Write the waiting events now (before a report, an erasure, a purge, shutting down)."""
