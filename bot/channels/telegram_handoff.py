@@ -16,7 +16,7 @@ from datetime import datetime
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, TimedOut
+from telegram.error import BadRequest, Forbidden, TelegramError, TimedOut
 
 from bot.channels.telegram_render import international
 from bot.dialogue.replies import Event, Handoff
@@ -93,7 +93,7 @@ class Desk:
                 parse_mode=ParseMode.HTML,
                 reply_markup=buttons(handoff_id, m),
             )
-        except (BadRequest, Forbidden, NetworkError, TimedOut) as exc:
+        except TelegramError as exc:  # not a member, kicked, flood control, network…
             log.error("handoff %s not posted: %s", handoff_id, type(exc).__name__)
             await self.records.erase_handoff(handoff_id)
             return False
