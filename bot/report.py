@@ -23,7 +23,6 @@ EVENT_COLUMNS = (
 )  # fmt: skip
 # (flow, name, step, value, department, centre, theme, offer)
 Key = tuple[str, str, str | None, str | None, str | None, str | None, str | None, str | None]
-BY = ("department", "theme", "centre")
 _DIM = {"department": 4, "centre": 5, "theme": 6}
 
 

@@ -14,6 +14,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Literal
 
 import aiosqlite
 
@@ -232,13 +233,7 @@ class SqliteStore(Store):
 
     async def due_reminders(self, now: datetime) -> list[int]:
         """Chats silent since the reminder delay; each is returned once (then cleared)."""
-        async with self.db.execute(
-            "UPDATE conversations SET remind_at = NULL"
-            " WHERE remind_at IS NOT NULL AND remind_at <= ? RETURNING chat_id",
-            (_iso(now),),
-        ) as cur:
-            chats = [int(row[0]) async for row in cur]
-        return sorted(chats)
+        return await self._take_due("remind_at", now)
 
     async def plan_followup(self, chat_id: int, at: datetime) -> None:
         """Ask how it went at `at`; the conversation is kept until then (and a week more)."""
@@ -251,9 +246,16 @@ class SqliteStore(Store):
     async def due_followups(self, now: datetime) -> list[int]:
         """Chats whose follow-up is due, each returned once (then cleared): even if it fell
         due while the bot was down."""
+        return await self._take_due("follow_at", now)
+
+    async def _take_due(
+        self, column: Literal["remind_at", "follow_at"], now: datetime
+    ) -> list[int]:
+        """Chats whose `column` time has come, cleared in the same statement (one UPDATE …
+        RETURNING: never sqlite3's executemany on the shared connection, see records.py)."""
         async with self.db.execute(
-            "UPDATE conversations SET follow_at = NULL"
-            " WHERE follow_at IS NOT NULL AND follow_at <= ? RETURNING chat_id",
+            f"UPDATE conversations SET {column} = NULL"
+            f" WHERE {column} IS NOT NULL AND {column} <= ? RETURNING chat_id",
             (_iso(now),),
         ) as cur:
             chats = [int(row[0]) async for row in cur]

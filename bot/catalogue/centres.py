@@ -65,12 +65,6 @@ class Centres:
             return None
         return self._groups.get(department)
 
-    def groups(self) -> set[int]:
-        return {
-            *self._groups.values(),
-            *(c.group_chat_id for c in self._centres.values() if c.group_chat_id),
-        }
-
 
 def load_centres(path: Path) -> Centres:
     if not path.exists():

@@ -51,26 +51,20 @@ def reply_json(reply: Reply, expects: str | None) -> dict[str, Any]:
             ],
         }
     if isinstance(reply, Handoff):
-        return {
-            "step": None,
-            "text": "",
-            "choices": [],
-            "expects": None,
-            "handoff": {
-                "group_chat_id": reply.group_chat_id,
-                "department": reply.department,
-                "lines": [list(line) for line in reply.lines],
-            },
+        handoff = {
+            "group_chat_id": reply.group_chat_id,
+            "department": reply.department,
+            "lines": [list(line) for line in reply.lines],
         }
+        return _said("", handoff=handoff)
     if isinstance(reply, PlanFollowUp):
-        return {
-            "step": None,
-            "text": "",
-            "choices": [],
-            "expects": None,
-            "followup_in_days": reply.after_days,
-        }
-    return {"step": None, "text": reply.text, "choices": [], "expects": None}
+        return _said("", followup_in_days=reply.after_days)
+    return _said(reply.text)
+
+
+def _said(text: str, **extra: Any) -> dict[str, Any]:
+    """A line that asks nothing: what the bot says, or what it does (handoff, follow-up)."""
+    return {"step": None, "text": text, "choices": [], "expects": None, **extra}
 
 
 def card_text(card: Card) -> str:

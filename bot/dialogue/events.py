@@ -21,7 +21,7 @@ def events_of(flow: Flow, before: State | None, turn: Turn) -> tuple[Event, ...]
     was = None
     if before is not None and not fresh:
         was = before.step
-        step = flow._by_id.get(was)
+        step = flow.step(was) if flow.has_step(was) else None
         if step is not None and step.count and was in after.history[len(before.history) :]:
             value = after.answers.get(was)
             if isinstance(value, str):

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot.dialogue.events import where_from
 from bot.dialogue.flow import Flow, Kind, Step
-from bot.dialogue.profile import answer_text, place_answer
+from bot.dialogue.profile import answer_text
 from bot.dialogue.replies import Handoff, Reply, Say
 from bot.dialogue.showing import Shower
 from bot.dialogue.state import State
@@ -41,9 +42,7 @@ def handoff_replies(
     res: Resources, show: Shower, flow: Flow, step: Step, state: State, today: date
 ) -> list[Reply]:
     msg = res.messages
-    place = place_answer(flow, state)
-    department = place.department if place else state.context.get("department")
-    code = state.context.get("source")
+    department, code = where_from(flow, state)
     group = res.centres.group(department, code)
     near = res.centres.near(department, code)
     if near is None:
