@@ -77,12 +77,24 @@ async def to_results(app: Any, api: FakeBotApi, consent: str = "D'accord") -> No
     await tap(app, api, "En voiture")
 
 
-async def ask_a_call(app: Any, api: FakeBotApi) -> None:
+async def to_phone(app: Any, api: FakeBotApi) -> None:
+    """From the results to the phone question (a group takes the call)."""
     await tap(app, api, "Continuer")
     await tap(app, api, "Un bénévole m'appelle")
     await tap(app, api, "Oui")
+
+
+async def ask_a_call(app: Any, api: FakeBotApi) -> None:
+    await to_phone(app, api)
     await say(app, api, PHONE)
     await tap(app, api, "Le matin")
+
+
+async def through_summary(app: Any, api: FakeBotApi) -> None:
+    """From the results, through the summary, to what comes after it."""
+    await tap(app, api, "Continuer")
+    await tap(app, api, "Voir le résumé")
+    await tap(app, api, "C'est bon")
 
 
 def tables(db: Path) -> dict[str, list[tuple[Any, ...]]]:
@@ -132,9 +144,7 @@ async def test_keep_nothing_helps_then_erases_everything(
         await to_results(app, api, consent="Ne rien garder")
         assert "▶" in texts(api, CHAT)[-2] or "▶" in texts(api, CHAT)[-1]  # ideas shown
         assert all(not rows for t, rows in tables(db).items() if t != "conversations")
-        await tap(app, api, "Continuer")
-        await tap(app, api, "Voir le résumé")
-        await tap(app, api, "C'est bon")
+        await through_summary(app, api)
         assert texts(api, CHAT)[-1].startswith("Merci")
     assert all(not rows for rows in tables(db).values()), tables(db)
 
@@ -229,9 +239,7 @@ async def test_an_unreachable_group_still_gives_the_centre(
     db = tmp_path / "r.db"
     async with bot_app(api, with_groups, db) as (_repere, app):
         await to_results(app, api)
-        await tap(app, api, "Continuer")
-        await tap(app, api, "Un bénévole m'appelle")
-        await tap(app, api, "Oui")
+        await to_phone(app, api)
         await say(app, api, PHONE)
         api.fail("sendMessage", 403, {"ok": False, "error_code": 403, "description": "kicked"})
         await tap(app, api, "Le matin")
@@ -245,9 +253,7 @@ async def test_a_typed_phone_is_checked_and_a_shared_contact_accepted(
 ) -> None:
     async with bot_app(api, with_groups, tmp_path / "r.db") as (_repere, app):
         await to_results(app, api)
-        await tap(app, api, "Continuer")
-        await tap(app, api, "Un bénévole m'appelle")
-        await tap(app, api, "Oui")
+        await to_phone(app, api)
         asked = api.sent(CHAT)[-1]
         contact_button = asked.params["reply_markup"]["keyboard"][0][0]
         assert contact_button["request_contact"] is True
@@ -293,9 +299,7 @@ async def test_a_follow_up_due_during_downtime_fires_after_a_restart(
     clock = Clock()
     async with bot_app(api, resources, db, clock=clock) as (_repere, app):
         await to_results(app, api)
-        await tap(app, api, "Continuer")
-        await tap(app, api, "Voir le résumé")
-        await tap(app, api, "C'est bon")
+        await through_summary(app, api)
         assert "14 jours" in texts(api, CHAT)[-1]
         await tap(app, api, "🔔")
     # the bot is down from day 1 to day 20; the follow-up fell due on day 14
@@ -320,9 +324,7 @@ async def test_no_follow_up_without_asking_for_it(
     db = tmp_path / "r.db"
     async with bot_app(api, resources, db) as (_repere, app):
         await to_results(app, api)
-        await tap(app, api, "Continuer")
-        await tap(app, api, "Voir le résumé")
-        await tap(app, api, "C'est bon")
+        await through_summary(app, api)
         await tap(app, api, "🔕")
     async with bot_app(api, resources, db, clock=Clock(NOW + timedelta(days=20))) as (
         repere,
@@ -370,9 +372,7 @@ async def test_logs_hold_no_personal_data(
     configure_logging(Settings(token="123:TEST"))  # what `repere run` does
     async with bot_app(api, with_groups, tmp_path / "r.db") as (repere, app):
         await to_results(app, api)
-        await tap(app, api, "Continuer")
-        await tap(app, api, "Un bénévole m'appelle")
-        await tap(app, api, "Oui")
+        await to_phone(app, api)
         await say(app, api, PHONE)
         api.fail("sendMessage", 400, {"ok": False, "error_code": 400, "description": "no"})
         await tap(app, api, "Le matin")  # a failure is logged…

@@ -3,13 +3,7 @@ from __future__ import annotations
 from bot.dialogue.engine import Engine
 from bot.dialogue.replies import Ask, Results, Say, Turn
 from bot.dialogue.state import Input, State
-from tests.dialogue.conftest import TODAY
-
-
-def play(engine: Engine, turn: Turn, *inputs: Input) -> Turn:
-    for inp in inputs:
-        turn = engine.handle(turn.state, inp, TODAY)
-    return turn
+from tests.dialogue.conftest import TODAY, play
 
 
 def to_need(engine: Engine) -> Turn:

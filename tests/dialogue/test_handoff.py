@@ -12,7 +12,7 @@ from bot.dialogue.replies import Event, Handoff, PlanFollowUp, Say, Turn
 from bot.dialogue.state import Input
 from bot.dialogue.understand import parse_phone
 from bot.resources import Resources
-from tests.dialogue.conftest import TODAY
+from tests.dialogue.conftest import TODAY, play
 
 GROUP = -1001
 
@@ -22,12 +22,6 @@ def grouped(resources: Resources) -> Engine:
     centres = Centres(CentresFile.model_validate({"groups": {"23": GROUP}}))
     res = dataclasses.replace(resources, centres=centres)
     return Engine(res.flows, res)
-
-
-def play(engine: Engine, turn: Turn, *inputs: Input) -> Turn:
-    for inp in inputs:
-        turn = engine.handle(turn.state, inp, TODAY)
-    return turn
 
 
 def results(engine: Engine, consent: str = "yes") -> Turn:
