@@ -73,7 +73,7 @@ class Session(Strict):
 
 class Prescription(Strict):
     required: bool = False
-    by: list[NonEmpty] = []
+    by: list[NonEmpty] = Field(default_factory=list)
 
 
 class Eligibility(Strict):
@@ -81,7 +81,9 @@ class Eligibility(Strict):
     age_max: int | None = Field(default=None, ge=14, le=99)
     jobseeker_required: bool = False
     rsa_only: bool = False
-    publics: list[NonEmpty] = []  # plain words: "demandeurs d'emploi", "réfugiés"…
+    publics: list[NonEmpty] = Field(
+        default_factory=list
+    )  # plain words: "demandeurs d'emploi", "réfugiés"…
     prescription: Prescription = Field(default_factory=Prescription)
 
     @model_validator(mode="after")
@@ -94,7 +96,7 @@ class Eligibility(Strict):
 class Cost(Strict):
     free: bool = True
     price_eur: float | None = Field(default=None, ge=0)
-    funders: list[Funder] = []
+    funders: list[Funder] = Field(default_factory=list)
     trainee_pay: bool = False  # rémunération possible
 
 
@@ -122,20 +124,24 @@ class Offer(Strict):
     summary: NonEmpty
     kind: Kind = Kind.TRAINING
     themes: list[str] = Field(min_length=1)  # checked against Theme with a warning, see check.py
-    formacode: list[Annotated[str, StringConstraints(pattern=r"^\d{5}$")]] = []
+    formacode: list[Annotated[str, StringConstraints(pattern=r"^\d{5}$")]] = Field(
+        default_factory=list
+    )
     scheme: str | None = None  # "HSP Socle de compétences — ECLA", "1er niveau de qualification"…
     organisation: Organisation
-    places: list[Location] = []
+    places: list[Location] = Field(default_factory=list)
     mode: Mode = Mode.ON_SITE
-    sessions: list[Session] = []
+    sessions: list[Session] = Field(default_factory=list)
     permanent_entry: bool = False
     weekly_hours: float | None = Field(default=None, gt=0, le=50)
     eligibility: Eligibility = Field(default_factory=Eligibility)
     cost: Cost = Field(default_factory=Cost)
     pmr: bool | None = None  # accessible to people with reduced mobility
-    languages: list[Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]] = ["fr"]
+    languages: list[Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]] = Field(
+        default_factory=lambda: ["fr"]
+    )
     contact: Contact
-    documents: list[NonEmpty] = []
+    documents: list[NonEmpty] = Field(default_factory=list)
     opening_hours: str | None = None
     last_updated: date
     source: Literal["manual", "lheo", "example"] = "manual"
@@ -157,4 +163,4 @@ class OfferFile(Strict):
     """One YAML file of the catalogue."""
 
     department: Annotated[str, StringConstraints(pattern=r"^(\d{2}|2[AB]|all)$")] | None = None
-    offers: list[Offer] = []
+    offers: list[Offer] = Field(default_factory=list)
