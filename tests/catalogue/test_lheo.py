@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from bot.catalogue.gazetteer import Gazetteer
-from bot.catalogue.lheo import ImportReport, lheo_date, read_lheo
+from bot.catalogue.lheo import ImportReport, lheo_date, read_lheo, read_lheo_document
 from bot.catalogue.load import load_catalogue
 from bot.catalogue.model import Offer
 from bot.catalogue.themes import Lexicon
@@ -231,3 +231,86 @@ def test_hand_edited_imports_are_compared_from_the_yaml(
 def test_errors_raise_data_error(gazetteer: Gazetteer, lexicon: Lexicon) -> None:
     with pytest.raises(DataError):
         list(read_lheo(io.BytesIO(b"<lheo"), gazetteer, lexicon.formacodes, TODAY))
+
+
+def one_formation(body: str, title: str = "Atelier numérique") -> bytes:
+    """A small LHEO 2.3 document: one formation, one action placed in Guéret."""
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<lheo xmlns="http://lheo.gouv.fr/2.3"><offres>
+<formation numero="F9"><intitule-formation>{title}</intitule-formation>
+<domaine-formation><code-FORMACODE>15040</code-FORMACODE></domaine-formation>
+<action numero="A9">
+<lieu-de-formation><coordonnees><adresse><ligne>2 rue Exemple</ligne>
+<code-INSEE-commune>23096</code-INSEE-commune><geolocalisation><latitude>46.1696</latitude>
+<longitude>1.87145</longitude></geolocalisation></adresse></coordonnees></lieu-de-formation>
+{body}
+<organisme-financeur><code-financeur>2</code-financeur></organisme-financeur>
+</action></formation></offres></lheo>
+""".encode()
+
+
+def both_readers(gazetteer: Gazetteer, lexicon: Lexicon, data: bytes) -> list[Offer]:
+    """The streaming reader and the in-memory one (used on each core) give the same offers."""
+    streamed = list(read_lheo(io.BytesIO(data), gazetteer, lexicon.formacodes, TODAY))
+    whole = list(read_lheo_document(data, gazetteer, lexicon.formacodes, TODAY))
+    assert whole == streamed
+    return streamed
+
+
+def test_a_path_is_searched_in_every_branch_not_only_the_first(
+    gazetteer: Gazetteer, lexicon: Lexicon
+) -> None:
+    body = """
+<contact-action><coordonnees>
+<telfixe><poste>12</poste></telfixe><telfixe><numtel>05 55 00 00 99</numtel></telfixe>
+</coordonnees></contact-action>
+<session><periode><debut>20270105</debut><fin>20270301</fin></periode></session>
+<session><periode><debut>20270405</debut><fin>20270601</fin></periode>
+<adresse-inscription><adresse><ligne>Mairie, 1 place Bonnyaud</ligne><ville>Guéret</ville>
+</adresse></adresse-inscription></session>"""
+    [offer] = both_readers(gazetteer, lexicon, one_formation(body))
+    assert offer.contact.phone == "05 55 00 00 99"  # the second <telfixe> holds the number
+    assert offer.contact.how_to_register == "Inscription : Mairie, 1 place Bonnyaud, Guéret"
+    assert [s.start for s in offer.sessions] == [date(2027, 1, 5), date(2027, 4, 5)]
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        'Lire &amp; écrire : "les bases" \\ C:\\dossier',
+        "Ligne 1\u2028ligne 2, \u0085 fin",  # YAML 1.1 would fold these into spaces
+        "Emoji 📚, tabulation\tet 'apostrophe'",
+        "null",  # a word YAML would read as nothing, were it not quoted
+    ],
+)
+def test_awkward_text_survives_the_written_yaml(
+    tmp_path: Path, gazetteer: Gazetteer, lexicon: Lexicon, title: str
+) -> None:
+    body = "<session><periode><debut>20270105</debut><fin>20270301</fin></periode></session>"
+    feed = tmp_path / "feed.xml"
+    feed.write_bytes(one_formation(body, title))
+    [read] = both_readers(gazetteer, lexicon, feed.read_bytes())
+    assert main(["catalogue", "import-lheo", str(feed), "--out", str(tmp_path)]) == 0
+    catalogue = load_catalogue(tmp_path, gazetteer, use_cache=False)  # libyaml's reader
+    [written] = catalogue.offers()
+    assert written == read and written.title == title.replace("&amp;", "&")
+
+
+@pytest.mark.parametrize(
+    ("xml", "expected"),
+    [
+        (b"<lheo xmlns='http://lheo.gouv.fr/2.3'>\n<offres>\n</lheo>", ":3: malformed XML"),
+        (b"<lheo xmlns='http://example.org/3.0'/>", ":1: not an LHEO file: namespace"),
+        (b"<offres xmlns='http://lheo.gouv.fr/2.3'/>", ":1: not an LHEO file: the root"),
+    ],
+)
+def test_the_in_memory_reader_refuses_what_the_stream_refuses(
+    gazetteer: Gazetteer, lexicon: Lexicon, xml: bytes, expected: str
+) -> None:
+    for read in (
+        lambda: list(read_lheo(io.BytesIO(xml), gazetteer, lexicon.formacodes, TODAY)),
+        lambda: list(read_lheo_document(xml, gazetteer, lexicon.formacodes, TODAY)),
+    ):
+        with pytest.raises(DataError) as caught:
+            read()
+        assert expected in str(caught.value.problems[0])
