@@ -253,44 +253,47 @@ class _Mapper:
         self.departments = departments
         self.all_regions = all_regions
 
-    def formation(self, f: ET.Element, report: ImportReport) -> Iterator[Offer]:
+    def formation(self, f: ET.Element, report: ImportReport) -> list[Offer]:
+        """The offers of one <formation>, one per action; what is skipped goes to `report`."""
         look, today = self.look, self.today
+        text, texts, every, find = look.text, look.texts, look.all, look.first
+        offers: list[Offer] = []
         number = f.get("numero") or ""
-        title = look.text(f, "intitule-formation") or ""
+        title = text(f, "intitule-formation") or ""
         themes: list[Theme] = []
-        codes_formacode = look.texts(f, "domaine-formation/code-FORMACODE")
+        codes_formacode = texts(f, "domaine-formation/code-FORMACODE")
         for code in codes_formacode:
             theme = self.formacodes.get(code)
             if theme is not None and theme not in themes:
                 themes.append(theme)
-        goal = GOALS.get(look.text(f, "objectif-general-formation") or "")
+        goal = GOALS.get(text(f, "objectif-general-formation") or "")
         if goal is not None and goal not in themes:
             themes.append(goal)
-        summary = look.text(f, "objectif-formation") or look.text(f, "contenu-formation") or title
-        contact = self._contact(look.first(f, "contact-formation/coordonnees"))
+        summary = text(f, "objectif-formation") or text(f, "contenu-formation") or title
+        contact = self._contact(find(f, "contact-formation/coordonnees"))
         organisation = (
-            look.text(f, "organisme-formation-responsable/raison-sociale")
-            or look.text(f, "organisme-formation-responsable/nom-organisme")
+            text(f, "organisme-formation-responsable/raison-sociale")
+            or text(f, "organisme-formation-responsable/nom-organisme")
             or ""
         )
         updated = lheo_date(f.get("datemaj")) or today
-        for a in look.all(f, "action"):
+        for a in every(f, "action"):
             if not themes:
                 report.skipped["no known theme"] += 1
                 continue
             place, reason = self._place(a)
-            mode = MODES.get(look.text(a, "modalites-enseignement") or "0", "on_site")
+            mode = MODES.get(text(a, "modalites-enseignement") or "0", "on_site")
             if place is None and mode != "remote":
                 report.skipped[reason] += 1
                 continue
-            permanent = look.text(a, "modalites-entrees-sorties") == "1"
+            permanent = text(a, "modalites-entrees-sorties") == "1"
             sessions = []
-            for s in look.all(a, "session"):
-                state = look.text(s, "etat-recrutement")
+            for s in every(a, "session"):
+                state = text(s, "etat-recrutement")
                 sessions.append(
                     {
-                        "start": lheo_date(look.text(s, "periode/debut")),
-                        "end": lheo_date(look.text(s, "periode/fin")),
+                        "start": lheo_date(text(s, "periode/debut")),
+                        "end": lheo_date(text(s, "periode/fin")),
                         "registration": "open" if state in (None, "1") else "closed",
                     }
                 )
@@ -301,13 +304,9 @@ class _Mapper:
             if not sessions and not permanent:
                 report.skipped["no session"] += 1
                 continue
-            codes = look.texts(a, "code-public-vise")
+            codes = texts(a, "code-public-vise")
             funders = sorted(
-                {
-                    FUNDERS[c]
-                    for c in look.texts(a, "organisme-financeur/code-financeur")
-                    if c in FUNDERS
-                }
+                {FUNDERS[c] for c in texts(a, "organisme-financeur/code-financeur") if c in FUNDERS}
             )
             eligibility: dict[str, Any] = {"publics": [PUBLICS[c] for c in codes if c in PUBLICS]}
             publics = set(codes)
@@ -317,11 +316,11 @@ class _Mapper:
                 eligibility["rsa_only"] = True
             if "81024" in codes and "83056" not in codes and len(codes) == 1:
                 eligibility["age_min"], eligibility["age_max"] = 16, 25
-            trainer = look.text(a, "organisme-formateur/raison-sociale-formateur")
-            action_contact = self._contact(look.first(a, "contact-action/coordonnees")) or contact
-            register = look.text(a, "session/adresse-inscription/adresse/ligne")
+            trainer = text(a, "organisme-formateur/raison-sociale-formateur")
+            action_contact = self._contact(find(a, "contact-action/coordonnees")) or contact
+            register = text(a, "session/adresse-inscription/adresse/ligne")
             if register:
-                city = look.text(a, "session/adresse-inscription/adresse/ville") or ""
+                city = text(a, "session/adresse-inscription/adresse/ville") or ""
                 action_contact = {
                     **action_contact,
                     "how_to_register": f"Inscription : {register}, {city}".rstrip(", "),
@@ -346,7 +345,7 @@ class _Mapper:
                 "last_updated": lheo_date(a.get("datemaj")) or updated,
                 "source": "lheo",
             }
-            pmr = _flag(look.text(a, "acces-handicapes"))
+            pmr = _flag(text(a, "acces-handicapes"))
             if pmr is not None:  # unknown stays unwritten
                 data["pmr"] = pmr
             try:
@@ -359,27 +358,29 @@ class _Mapper:
                 report.warnings.append(f"{label}: {where}: {first['msg']}")
                 continue
             report.imported += 1
-            yield offer
+            offers.append(offer)
+        return offers
 
     def _contact(self, c: ET.Element | None) -> dict[str, str]:
         if c is None:
             return {}
-        look = self.look
+        text = self.look.text
         out: dict[str, str] = {}
-        phone = look.text(c, "telfixe/numtel") or look.text(c, "portable/numtel")
+        phone = text(c, "telfixe/numtel") or text(c, "portable/numtel")
         if phone and _PHONE.match(phone):
             out["phone"] = phone
-        email = look.text(c, "courriel")
+        email = text(c, "courriel")
         if email and "@" in email and " " not in email:
             out["email"] = email
-        url = look.text(c, "web/urlweb")
+        url = text(c, "web/urlweb")
         if url and url.startswith(("http://", "https://")):
             out["url"] = url
         return out
 
     def _place(self, a: ET.Element) -> tuple[dict[str, Any] | None, str]:
-        look, gazetteer = self.look, self.gazetteer
-        places = look.all(a, "lieu-de-formation")
+        gazetteer = self.gazetteer
+        text, find, every = self.look.text, self.look.first, self.look.all
+        places = every(a, "lieu-de-formation")
         if not places:
             return None, "no place"
         chosen = places[0]
@@ -387,17 +388,17 @@ class _Mapper:
             if p.get("tag") == "principal":
                 chosen = p
                 break
-        addr = look.first(chosen, "coordonnees/adresse")
+        addr = find(chosen, "coordonnees/adresse")
         if addr is None:
             return None, "no place"
-        insee = look.text(addr, "code-INSEE-commune")
-        postal = look.text(addr, "codepostal")
-        lat = look.text(addr, "geolocalisation/latitude")
-        lon = look.text(addr, "geolocalisation/longitude")
+        insee = text(addr, "code-INSEE-commune")
+        postal = text(addr, "codepostal")
+        lat = text(addr, "geolocalisation/latitude")
+        lon = text(addr, "geolocalisation/longitude")
         commune = gazetteer.by_insee(insee) if insee else None
         if commune is None and postal:
             hits = gazetteer.by_postal(postal)
-            city = gazetteer.resolve(look.text(addr, "ville") or "").place
+            city = gazetteer.resolve(text(addr, "ville") or "").place
             named = [c for c in hits if city is not None and city.insee == c.insee]
             commune = named[0] if named else (hits[0] if len(hits) == 1 else None)
         if commune is None and lat and lon:
@@ -415,7 +416,7 @@ class _Mapper:
         if self.departments and commune.department not in self.departments:
             return None, "other department"
         place: dict[str, Any] = {
-            "address": look.text(addr, "ligne") or commune.name,
+            "address": text(addr, "ligne") or commune.name,
             "insee": commune.insee,
             "postal_code": postal if postal in commune.postal_codes else commune.postal_codes[0],
         }

@@ -30,7 +30,7 @@ from bot.catalogue.model import Offer, Theme
 from bot.yamlsrc import DataError
 
 PARALLEL_MIN = 4 * 1024 * 1024  # smaller files: one process is quicker than starting others
-BLOCK = 2 * 1024 * 1024  # bytes read at a time; a piece is about this size
+BLOCK = 1024 * 1024  # bytes read at a time; a piece is about this size (a short tail)
 _ROOT = re.compile(rb"<(?:(\w+):)?lheo\b[^>]*?\bxmlns(?::(\w+))?=[\"']([^\"']+)[\"']")
 _START = re.compile(rb"<(?:\w+:)?formation[\s>]")
 _CLOSE = re.compile(rb"\s*>")  # after "</formation": the end of the tag

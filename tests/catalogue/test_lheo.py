@@ -290,7 +290,8 @@ def test_awkward_text_survives_the_written_yaml(
     feed = tmp_path / "feed.xml"
     feed.write_bytes(one_formation(body, title))
     [read] = both_readers(gazetteer, lexicon, feed.read_bytes())
-    assert main(["catalogue", "import-lheo", str(feed), "--out", str(tmp_path)]) == 0
+    command = ["catalogue", "import-lheo", str(feed), "--out", str(tmp_path)]
+    assert main([*command, "--today", TODAY.isoformat()]) == 0
     catalogue = load_catalogue(tmp_path, gazetteer, use_cache=False)  # libyaml's reader
     [written] = catalogue.offers()
     assert written == read and written.title == title.replace("&amp;", "&")
