@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -19,10 +20,25 @@ FIXTURES = Path(__file__).parent / "fixtures"
 TODAY = date(2026, 11, 26)
 
 
-def big_file(tmp_path: Path, copies: int = 40, broken_at: int | None = None) -> Path:
-    """The 2.3 fixture's formations repeated with fresh numbers: many pieces to cut."""
+def big_file(
+    tmp_path: Path, copies: int = 40, broken_at: int | None = None, style: str = "plain"
+) -> Path:
+    """The 2.3 fixture's formations repeated with fresh numbers: many pieces to cut.
+
+    style "xsi": the root declares a second namespace, used by an attribute of each formation;
+    "prefixed": every LHEO element is written `l:name`, the root declaring `xmlns:l`.
+    """
     text = (FIXTURES / "lheo-2.3.xml").read_text(encoding="utf-8")
-    start, end = text.index("<formation"), text.rindex("</formation>") + len("</formation>")
+    if style == "xsi":
+        text = text.replace(
+            '<lheo xmlns="http://lheo.gouv.fr/2.3">',
+            '<lheo xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+            'xmlns="http://lheo.gouv.fr/2.3">',
+        ).replace("<formation ", '<formation xsi:type="formation" ')
+    if style == "prefixed":
+        text = re.sub(r"<(/?)([a-zA-Z])", r"<\1l:\2", text).replace("xmlns=", "xmlns:l=")
+    start = text.index("<l:formation" if style == "prefixed" else "<formation")
+    end = text.rindex("formation>") + len("formation>")
     body = text[start:end]
     parts = [
         body.replace('numero="', f'numero="c{n}-')
@@ -52,15 +68,21 @@ def small_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(lheo_parallel, "BLOCK", 4096)  # a few formations a piece
 
 
+@pytest.mark.parametrize(("style", "bare"), [("plain", True), ("xsi", True), ("prefixed", False)])
 def test_parallel_equals_sequential(
     tmp_path: Path,
     gazetteer: Gazetteer,
     lexicon: Lexicon,
     small_pieces: None,
     monkeypatch: pytest.MonkeyPatch,
+    style: str,
+    bare: bool,
 ) -> None:
-    path = big_file(tmp_path)
-    assert len(list(lheo_parallel._pieces(path))) > 5
+    path = big_file(tmp_path, style=style)
+    pieces = list(lheo_parallel._pieces(path))
+    assert len(pieces) > 5
+    # without the default namespace when it can be left out (quicker), never when prefixed
+    assert all((ns == "http://lheo.gouv.fr/2.3") == bare for _, ns in pieces)
     finished: list[int] = []
     parallel = lheo_parallel._parallel
 
