@@ -14,7 +14,7 @@ from pathlib import Path
 from bot.cache import cached
 from bot.catalogue.gazetteer import Gazetteer
 from bot.catalogue.index import Compact, Index, Spot, compact
-from bot.catalogue.model import Mode, Offer, OfferFile, Theme
+from bot.catalogue.model import THEMES, Mode, Offer, OfferFile, Theme
 from bot.yamlsrc import DataError, Problem, Source, explain, read_source
 
 STALE_DAYS = 365
@@ -138,7 +138,7 @@ def _offer_warnings(
 ) -> list[Problem]:
     out: list[Problem] = []
     for t_idx, theme in enumerate(offer.themes):
-        if theme not in Theme.__members__.values():
+        if theme not in THEMES:
             known = ", ".join(Theme)
             out.append(
                 source.problem(
@@ -217,7 +217,9 @@ def compile_catalogue(
                 dep = commune.department if commune else place.insee[:2]
                 spots.append(Spot(idx, lat, lon, dep, name))
         placed = offer.model_copy(update={"places": places})
-        records.append(placed.model_dump_json(exclude_defaults=True).encode())
+        # the fields as given (read back with validation): leaving out defaults called every
+        # default factory, a model validation each, for every offer
+        records.append(placed.__pydantic_serializer__.to_json(placed, exclude_unset=True))
         compacts.append(compact(idx, offer))
     return Catalogue(records, Index.build(compacts, spots), warnings)
 

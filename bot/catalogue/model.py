@@ -21,6 +21,9 @@ class Theme(StrEnum):
     IAE = "iae"  # insertion par l'activité économique: ateliers et chantiers d'insertion
 
 
+THEMES = frozenset(t.value for t in Theme)  # Theme.__members__ builds a new mapping at each call
+
+
 class Kind(StrEnum):
     TRAINING = "training"
     ACI = "aci"
@@ -156,7 +159,7 @@ class Offer(Strict):
 
     @property
     def known_themes(self) -> list[Theme]:
-        return [Theme(t) for t in self.themes if t in Theme.__members__.values()]
+        return [Theme(t) for t in self.themes if t in THEMES]
 
 
 class OfferFile(Strict):

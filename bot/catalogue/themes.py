@@ -9,7 +9,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, field_validator
 from rapidfuzz import fuzz, process
 
-from bot.catalogue.model import Theme
+from bot.catalogue.model import THEMES, Theme
 from bot.catalogue.text import fold, phonetic
 from bot.yamlsrc import read_source, validate
 
@@ -94,7 +94,7 @@ class Lexicon:
     def _match(self, folded: str) -> NeedMatch:
         if not folded:
             return NeedMatch(())
-        if folded in Theme.__members__.values():
+        if folded in THEMES:
             return NeedMatch((Theme(folded),), word=folded)
         scores: dict[int, float] = {}
         searches = (
