@@ -185,27 +185,21 @@ def read_lheo_document(
     departments: set[str] | None = None,
     all_regions: bool = False,
     report: ImportReport | None = None,
-    namespace: str | None = None,
 ) -> Iterator[Offer]:
-    """The same offers from a document held in memory, parsed in one go (a third quicker).
-
-    `namespace`: read a document whose elements were left in no namespace (a piece of a large
-    file, wrapped without its default namespace) as LHEO of this namespace.
-    """
+    """The same offers from a document held in memory, parsed in one go (a third quicker)."""
     report = report if report is not None else ImportReport()
     source = io.BytesIO(data)
     try:
         root = ET.fromstring(data)
     except ET.ParseError as exc:
         raise _malformed(exc, source) from None
-    bare = namespace is not None and root.tag == "lheo"
-    ns = "" if bare else _namespace(root.tag, source)
+    ns = _namespace(root.tag, source)
     if _local(root.tag) != "lheo":
         message = f"not an LHEO file: the root is <{_local(root.tag)}>"
         raise DataError([Problem(_name(source), 1, message)])
-    report.version = NAMESPACES[ns or namespace or ""]
+    report.version = NAMESPACES[ns]
     mapper = _Mapper(ns, gazetteer, formacodes, today, departments, all_regions)
-    for element in root.iter(f"{{{ns}}}formation" if ns else "formation"):
+    for element in root.iter(f"{{{ns}}}formation"):
         yield from mapper.formation(element, report)
 
 

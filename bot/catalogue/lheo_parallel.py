@@ -47,10 +47,8 @@ class _Wrapping:
     """How to make a piece of the file a document of its own, with the root's declarations."""
 
     opening: bytes  # the XML declaration and the root's start tag, every xmlns kept
-    bare: bytes | None  # the same without the default namespace (None: a prefixed root)
     closing: bytes
     end_tag: bytes  # "</formation" as the file spells it
-    ns: str  # the LHEO namespace
 
 
 @dataclass(frozen=True)
@@ -129,8 +127,8 @@ def _parallel(path: Path, job: _Job, report: ImportReport, cores: int) -> list[R
     context = multiprocessing.get_context("fork")
     pool = ProcessPoolExecutor(max_workers=cores, mp_context=context)
     try:
-        for piece, bare in _pieces(path):
-            futures.append(pool.submit(_work, piece, bare))
+        for piece in _pieces(path):
+            futures.append(pool.submit(_work, piece))
             if len(futures) > 2 * cores:  # a few pieces in flight: memory stays flat
                 _collect(futures.pop(0), rows, report)
         for future in futures:
@@ -152,7 +150,7 @@ def _collect(
     report.version = report.version or part.version
 
 
-def _work(piece: bytes, bare: str | None) -> tuple[list[Row], ImportReport]:
+def _work(piece: bytes) -> tuple[list[Row], ImportReport]:
     job = _JOB
     assert job is not None
     part = ImportReport()
@@ -165,7 +163,6 @@ def _work(piece: bytes, bare: str | None) -> tuple[list[Row], ImportReport]:
             job.departments,
             job.all_regions,
             part,
-            namespace=bare,
         )
         rows = [offer_row(offer, job.gazetteer) for offer in offers]
     except DataError as exc:
@@ -173,13 +170,8 @@ def _work(piece: bytes, bare: str | None) -> tuple[list[Row], ImportReport]:
     return rows, part
 
 
-def _pieces(path: Path) -> Iterator[tuple[bytes, str | None]]:
-    """Small LHEO documents, each holding whole <formation> elements of the file, in order,
-    with the namespace they are to be read in when they were left bare (else None).
-
-    Elements in no namespace parse a tenth quicker than in LHEO's long one, so a piece is
-    wrapped without the default namespace when nothing in it could declare another one.
-    """
+def _pieces(path: Path) -> Iterator[bytes]:
+    """Small LHEO documents, each holding whole <formation> elements of the file, in order."""
     with path.open("rb") as f:
         head = f.read(BLOCK)
         wrap = _wrapping(head)
@@ -191,11 +183,7 @@ def _pieces(path: Path) -> Iterator[tuple[bytes, str | None]]:
             block = f.read(BLOCK)
             cut = _after_last(buffer, wrap.end_tag)
             if cut:
-                body = buffer[:cut]
-                if wrap.bare is not None and b"xmlns" not in body:
-                    yield wrap.bare + body + wrap.closing, wrap.ns
-                else:
-                    yield wrap.opening + body + wrap.closing, None
+                yield wrap.opening + buffer[:cut] + wrap.closing
                 buffer = buffer[cut:]
             if not block:
                 break
@@ -215,14 +203,11 @@ def _wrapping(head: bytes) -> _Wrapping:
         raise _Unusual("not an LHEO namespace")
     xml = head[: head.find(b"?>") + 2] if head.startswith(b"<?xml") else b""
     name = (prefix + b":" if prefix else b"") + b"lheo"
-    every = b"".join(b" " + d[0] for d in declared)
-    others = b"".join(b" " + d[0] for d in declared if d[1] is not None)
+    every = b"".join(b" " + d[0] for d in declared)  # an xsi: attribute needs its prefix
     return _Wrapping(
         opening=xml + b"<" + name + every + b">",
-        bare=None if prefix else xml + b"<lheo" + others + b">",
         closing=b"</" + name + b">",
         end_tag=b"</" + (prefix + b":" if prefix else b"") + b"formation",
-        ns=ns,
     )
 
 

@@ -68,7 +68,7 @@ def small_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(lheo_parallel, "BLOCK", 4096)  # a few formations a piece
 
 
-@pytest.mark.parametrize(("style", "bare"), [("plain", True), ("xsi", True), ("prefixed", False)])
+@pytest.mark.parametrize("style", ["plain", "xsi", "prefixed"])
 def test_parallel_equals_sequential(
     tmp_path: Path,
     gazetteer: Gazetteer,
@@ -76,13 +76,9 @@ def test_parallel_equals_sequential(
     small_pieces: None,
     monkeypatch: pytest.MonkeyPatch,
     style: str,
-    bare: bool,
 ) -> None:
     path = big_file(tmp_path, style=style)
-    pieces = list(lheo_parallel._pieces(path))
-    assert len(pieces) > 5
-    # without the default namespace when it can be left out (quicker), never when prefixed
-    assert all((ns == "http://lheo.gouv.fr/2.3") == bare for _, ns in pieces)
+    assert len(list(lheo_parallel._pieces(path))) > 5
     finished: list[int] = []
     parallel = lheo_parallel._parallel
 
