@@ -63,6 +63,17 @@ class ImportReport:
     version: str = ""
 
 
+@dataclass(frozen=True)
+class Scope:
+    """What an import is asked for: the map, the FORMACODE lexicon, the day, where to keep."""
+
+    gazetteer: Gazetteer
+    formacodes: dict[str, Theme]
+    today: date
+    departments: set[str] | None = None  # None: every department of the region
+    all_regions: bool = False
+
+
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
@@ -146,13 +157,7 @@ def lheo_date(value: str | None) -> date | None:
 
 
 def read_lheo(
-    source: IO[bytes] | Path,
-    gazetteer: Gazetteer,
-    formacodes: dict[str, Theme],
-    today: date,
-    departments: set[str] | None = None,
-    all_regions: bool = False,
-    report: ImportReport | None = None,
+    source: IO[bytes] | Path, scope: Scope, report: ImportReport | None = None
 ) -> Iterator[Offer]:
     """Offers one by one, streaming; `report` (if given) is filled as the stream goes."""
     report = report if report is not None else ImportReport()
@@ -164,7 +169,7 @@ def read_lheo(
             last = element
             if mapper is None:  # the first element closed tells the namespace
                 ns = _namespace(element.tag, source)
-                mapper = _Mapper(ns, gazetteer, formacodes, today, departments, all_regions)
+                mapper = _Mapper(ns, scope)
                 report.version = NAMESPACES[ns]
                 formation_tag = f"{{{ns}}}formation"
             if element.tag == formation_tag:
@@ -178,13 +183,7 @@ def read_lheo(
 
 
 def read_lheo_document(
-    data: bytes,
-    gazetteer: Gazetteer,
-    formacodes: dict[str, Theme],
-    today: date,
-    departments: set[str] | None = None,
-    all_regions: bool = False,
-    report: ImportReport | None = None,
+    data: bytes, scope: Scope, report: ImportReport | None = None
 ) -> Iterator[Offer]:
     """The same offers from a document held in memory, parsed in one go (a third quicker)."""
     report = report if report is not None else ImportReport()
@@ -198,7 +197,7 @@ def read_lheo_document(
         message = f"not an LHEO file: the root is <{_local(root.tag)}>"
         raise DataError([Problem(_name(source), 1, message)])
     report.version = NAMESPACES[ns]
-    mapper = _Mapper(ns, gazetteer, formacodes, today, departments, all_regions)
+    mapper = _Mapper(ns, scope)
     for element in root.iter(f"{{{ns}}}formation"):
         yield from mapper.formation(element, report)
 
@@ -237,21 +236,13 @@ def _flag(value: str | None) -> bool | None:
 class _Mapper:
     """<formation> elements of one namespace -> offers, one per action that can be placed."""
 
-    def __init__(
-        self,
-        ns: str,
-        gazetteer: Gazetteer,
-        formacodes: dict[str, Theme],
-        today: date,
-        departments: set[str] | None,
-        all_regions: bool,
-    ) -> None:
+    def __init__(self, ns: str, scope: Scope) -> None:
         self.look = _Lookup(ns)
-        self.gazetteer = gazetteer
-        self.formacodes = formacodes
-        self.today = today
-        self.departments = departments
-        self.all_regions = all_regions
+        self.gazetteer = scope.gazetteer
+        self.formacodes = scope.formacodes
+        self.today = scope.today
+        self.departments = scope.departments
+        self.all_regions = scope.all_regions
 
     def formation(self, f: ET.Element, report: ImportReport) -> list[Offer]:
         """The offers of one <formation>, one per action; what is skipped goes to `report`."""

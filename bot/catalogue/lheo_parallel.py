@@ -19,14 +19,10 @@ from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
-from typing import IO
 
-from bot.catalogue.gazetteer import Gazetteer
-from bot.catalogue.lheo import NAMESPACES, ImportReport, read_lheo, read_lheo_document
+from bot.catalogue.lheo import NAMESPACES, ImportReport, Scope, read_lheo, read_lheo_document
 from bot.catalogue.lheo_write import Row, offer_row
-from bot.catalogue.model import Offer, Theme
 from bot.yamlsrc import DataError
 
 PARALLEL_MIN = 4 * 1024 * 1024  # smaller files: one process is quicker than starting others
@@ -51,39 +47,22 @@ class _Wrapping:
     end_tag: bytes  # "</formation" as the file spells it
 
 
-@dataclass(frozen=True)
-class _Job:
-    gazetteer: Gazetteer
-    formacodes: dict[str, Theme]
-    today: date
-    departments: set[str] | None
-    all_regions: bool
-
-
-_JOB: _Job | None = None  # set in the parent before the workers fork: shared, not pickled
+_JOB: Scope | None = None  # set in the parent before the workers fork: shared, not pickled
 
 
 def import_rows(
-    path: Path,
-    gazetteer: Gazetteer,
-    formacodes: dict[str, Theme],
-    today: date,
-    departments: set[str] | None,
-    all_regions: bool,
-    report: ImportReport,
-    workers: int | None = None,
+    path: Path, scope: Scope, report: ImportReport, workers: int | None = None
 ) -> list[Row]:
     """Every offer of the file as (department, id, YAML), filling `report`."""
-    job = _Job(gazetteer, formacodes, today, departments, all_regions)
     cores = workers or len(os.sched_getaffinity(0))
     with _gc_paused():
         if cores > 1 and path.stat().st_size >= PARALLEL_MIN and _can_fork():
             try:
-                return _parallel(path, job, report, cores)
+                return _parallel(path, scope, report, cores)
             except _Unusual:
                 report.imported, report.skipped, report.warnings = 0, Counter(), []
         with path.open("rb") as f:
-            return [offer_row(offer, gazetteer) for offer in _read(f, job, report)]
+            return [offer_row(offer, scope.gazetteer) for offer in read_lheo(f, scope, report)]
 
 
 @contextlib.contextmanager
@@ -103,25 +82,13 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _read(source: IO[bytes], job: _Job, report: ImportReport) -> Iterator[Offer]:
-    return read_lheo(
-        source,
-        job.gazetteer,
-        job.formacodes,
-        job.today,
-        job.departments,
-        job.all_regions,
-        report,
-    )
-
-
 def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def _parallel(path: Path, job: _Job, report: ImportReport, cores: int) -> list[Row]:
+def _parallel(path: Path, scope: Scope, report: ImportReport, cores: int) -> list[Row]:
     global _JOB
-    _JOB = job
+    _JOB = scope
     futures: list[Future[tuple[list[Row], ImportReport]]] = []
     rows: list[Row] = []
     context = multiprocessing.get_context("fork")
@@ -155,15 +122,7 @@ def _work(piece: bytes) -> tuple[list[Row], ImportReport]:
     assert job is not None
     part = ImportReport()
     try:
-        offers = read_lheo_document(
-            piece,
-            job.gazetteer,
-            job.formacodes,
-            job.today,
-            job.departments,
-            job.all_regions,
-            part,
-        )
+        offers = read_lheo_document(piece, job, part)
         rows = [offer_row(offer, job.gazetteer) for offer in offers]
     except DataError as exc:
         raise _Unusual(str(exc)) from None

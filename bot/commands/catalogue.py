@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from bot.catalogue.lheo import ImportReport
+from bot.catalogue.lheo import ImportReport, Scope
 from bot.catalogue.lheo_parallel import import_rows
 from bot.catalogue.lheo_write import write_offers
 from bot.catalogue.load import (
@@ -53,15 +53,10 @@ def import_lheo(args: argparse.Namespace) -> int:
     departments = set(args.department) if args.department else None
     report = ImportReport()
     try:
-        rows = import_rows(
-            args.file,
-            gazetteer,
-            lexicon.formacodes,
-            parse_today(args.today),
-            departments,
-            args.all_regions,
-            report,
+        scope = Scope(
+            gazetteer, lexicon.formacodes, parse_today(args.today), departments, args.all_regions
         )
+        rows = import_rows(args.file, scope, report)
     except OSError as exc:
         print(f"{args.file}: cannot read: {exc.strerror}", file=sys.stderr)
         return 1

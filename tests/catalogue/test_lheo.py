@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from bot.catalogue.gazetteer import Gazetteer
-from bot.catalogue.lheo import ImportReport, lheo_date, read_lheo, read_lheo_document
+from bot.catalogue.lheo import ImportReport, Scope, lheo_date, read_lheo, read_lheo_document
 from bot.catalogue.load import load_catalogue
 from bot.catalogue.model import Offer
 from bot.catalogue.themes import Lexicon
@@ -29,7 +29,7 @@ def imported(
     offers = {
         o.id: o
         for o in read_lheo(
-            FIXTURES / name, gazetteer, lexicon.formacodes, TODAY, report=report, **kwargs
+            FIXTURES / name, Scope(gazetteer, lexicon.formacodes, TODAY, **kwargs), report
         )
     }
     return offers, report
@@ -204,7 +204,7 @@ def test_broken_files_give_one_clear_line_and_write_nothing(
 
 def test_stream_reads_a_file_object(gazetteer: Gazetteer, lexicon: Lexicon) -> None:
     data = (FIXTURES / "lheo-2.2.xml").read_bytes()
-    offers = list(read_lheo(io.BytesIO(data), gazetteer, lexicon.formacodes, TODAY))
+    offers = list(read_lheo(io.BytesIO(data), Scope(gazetteer, lexicon.formacodes, TODAY)))
     assert [o.id for o in offers] == ["lheo-old1-oa1"]
 
 
@@ -230,7 +230,7 @@ def test_hand_edited_imports_are_compared_from_the_yaml(
 
 def test_errors_raise_data_error(gazetteer: Gazetteer, lexicon: Lexicon) -> None:
     with pytest.raises(DataError):
-        list(read_lheo(io.BytesIO(b"<lheo"), gazetteer, lexicon.formacodes, TODAY))
+        list(read_lheo(io.BytesIO(b"<lheo"), Scope(gazetteer, lexicon.formacodes, TODAY)))
 
 
 def one_formation(body: str, title: str = "Atelier numérique") -> bytes:
@@ -251,8 +251,8 @@ def one_formation(body: str, title: str = "Atelier numérique") -> bytes:
 
 def both_readers(gazetteer: Gazetteer, lexicon: Lexicon, data: bytes) -> list[Offer]:
     """The streaming reader and the in-memory one (used on each core) give the same offers."""
-    streamed = list(read_lheo(io.BytesIO(data), gazetteer, lexicon.formacodes, TODAY))
-    whole = list(read_lheo_document(data, gazetteer, lexicon.formacodes, TODAY))
+    streamed = list(read_lheo(io.BytesIO(data), Scope(gazetteer, lexicon.formacodes, TODAY)))
+    whole = list(read_lheo_document(data, Scope(gazetteer, lexicon.formacodes, TODAY)))
     assert whole == streamed
     return streamed
 
@@ -309,8 +309,8 @@ def test_the_in_memory_reader_refuses_what_the_stream_refuses(
     gazetteer: Gazetteer, lexicon: Lexicon, xml: bytes, expected: str
 ) -> None:
     for read in (
-        lambda: list(read_lheo(io.BytesIO(xml), gazetteer, lexicon.formacodes, TODAY)),
-        lambda: list(read_lheo_document(xml, gazetteer, lexicon.formacodes, TODAY)),
+        lambda: list(read_lheo(io.BytesIO(xml), Scope(gazetteer, lexicon.formacodes, TODAY))),
+        lambda: list(read_lheo_document(xml, Scope(gazetteer, lexicon.formacodes, TODAY))),
     ):
         with pytest.raises(DataError) as caught:
             read()

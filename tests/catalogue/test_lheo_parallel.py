@@ -11,7 +11,7 @@ import pytest
 
 from bot.catalogue import lheo_parallel
 from bot.catalogue.gazetteer import Gazetteer
-from bot.catalogue.lheo import ImportReport
+from bot.catalogue.lheo import ImportReport, Scope
 from bot.catalogue.lheo_parallel import import_rows
 from bot.catalogue.themes import Lexicon
 from bot.yamlsrc import DataError
@@ -56,7 +56,7 @@ def both(path: Path, gazetteer: Gazetteer, lexicon: Lexicon) -> tuple[Any, Any]:
     for workers in (1, 2):
         report = ImportReport()
         rows = import_rows(
-            path, gazetteer, lexicon.formacodes, TODAY, None, False, report, workers=workers
+            path, Scope(gazetteer, lexicon.formacodes, TODAY), report, workers=workers
         )
         results.append((rows, report))
     return results[0], results[1]
@@ -101,7 +101,7 @@ def test_a_broken_piece_is_reported_by_the_sequential_reader_with_its_line(
     path = big_file(tmp_path, broken_at=25)
     report = ImportReport()
     with pytest.raises(DataError) as caught:
-        import_rows(path, gazetteer, lexicon.formacodes, TODAY, None, False, report, workers=2)
+        import_rows(path, Scope(gazetteer, lexicon.formacodes, TODAY), report, workers=2)
     problem = caught.value.problems[0]
     broken_line = next(
         n
@@ -117,6 +117,4 @@ def test_a_truncated_file_is_refused(
     path = big_file(tmp_path)
     path.write_bytes(path.read_bytes()[:-30])  # the closing tags are gone
     with pytest.raises(DataError):
-        import_rows(
-            path, gazetteer, lexicon.formacodes, TODAY, None, False, ImportReport(), workers=2
-        )
+        import_rows(path, Scope(gazetteer, lexicon.formacodes, TODAY), ImportReport(), workers=2)
