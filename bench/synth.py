@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 from bot.catalogue.gazetteer import Gazetteer
-from bot.catalogue.model import Theme
+from bot.catalogue.themes import Lexicon
 from bot.paths import CATALOGUE_DIR
 
 WORDS = [
@@ -35,8 +35,12 @@ WORDS = [
 ]
 
 
+# the bundled themes (a synthetic catalogue is written beside no themes file of its own)
+THEMES = sorted(Lexicon.load(CATALOGUE_DIR / "themes.yaml").names)
+
+
 def synth_offer(rnd: random.Random, n: int, insee: str, today: date) -> dict[str, object]:
-    themes = rnd.sample(list(Theme), rnd.choice([1, 1, 1, 2]))
+    themes = rnd.sample(THEMES, rnd.choice([1, 1, 1, 2]))
     start = today + timedelta(days=rnd.randint(-60, 200))
     remote = rnd.random() < 0.03
     offer: dict[str, object] = {

@@ -121,7 +121,7 @@ class Matcher:
         self._remote_sorted: dict[str, list[tuple[float, int, int]]] = {}
 
     def suggest(self, profile: Profile, today: date, limit: int = 3) -> MatchResult:
-        themes = profile.themes or tuple(Theme)
+        themes = profile.themes or tuple({*self.index.by_theme, *self.index.remote})
         weights = {t: THEME_WEIGHTS[min(i, len(THEME_WEIGHTS) - 1)] for i, t in enumerate(themes)}
         today_n = today.toordinal()
         radius = profile.radius_km
@@ -227,7 +227,7 @@ class Matcher:
         start = next_start(c, today)
         if start is None:
             return
-        fit = max(weights.get(t, 0.0) for t in c.themes)  # type: ignore[call-overload]
+        fit = max(weights.get(t, 0.0) for t in c.themes)
         score = 3.0 * fit - d / max(radius, 1.0) + _date_score(c, start, today)
         best.add((score, spot.offer, d, spot.commune, start))
 

@@ -51,7 +51,7 @@ def compact(idx: int, offer: Offer) -> Compact:
     e = offer.eligibility
     return Compact(
         idx=idx,
-        themes=frozenset(offer.known_themes),
+        themes=frozenset(offer.themes),
         age_min=e.age_min or 0,
         age_max=e.age_max or NO_AGE_MAX,
         jobseeker_required=e.jobseeker_required,

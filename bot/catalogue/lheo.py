@@ -22,12 +22,10 @@ from pydantic import ValidationError
 
 from bot.catalogue.gazetteer import Gazetteer, Outcome
 from bot.catalogue.model import Offer, Theme
+from bot.catalogue.themes import Formacodes
 from bot.yamlsrc import DataError, Problem
 
 NAMESPACES = {"http://lheo.gouv.fr/2.3": "2.3", "http://www.lheo.org/2.2": "2.2"}
-# objectif-general-formation -> theme (5 remise à niveau, 9 projet professionnel, 8 préparation
-# à la qualification); 6 and 7 (certification, professionalisation) are beyond this catalogue
-GOALS = {"5": Theme.SAVOIRS_DE_BASE, "9": Theme.PROJET_PRO, "8": Theme.PRE_QUALIFICATION}
 FUNDERS = {
     "2": "region",
     "4": "france_travail",
@@ -68,7 +66,7 @@ class Scope:
     """What an import is asked for: the map, the FORMACODE lexicon, the day, where to keep."""
 
     gazetteer: Gazetteer
-    formacodes: dict[str, Theme]
+    formacodes: Formacodes  # FORMACODE and objectif-general-formation -> theme (themes.yaml)
     today: date
     departments: set[str] | None = None  # None: every department of the region
     all_regions: bool = False
@@ -254,10 +252,10 @@ class _Mapper:
         themes: list[Theme] = []
         codes_formacode = texts(f, "domaine-formation/code-FORMACODE")
         for code in codes_formacode:
-            theme = self.formacodes.get(code)
+            theme = self.formacodes.theme(code)
             if theme is not None and theme not in themes:
                 themes.append(theme)
-        goal = GOALS.get(text(f, "objectif-general-formation") or "")
+        goal = self.formacodes.objective(text(f, "objectif-general-formation") or "")
         if goal is not None and goal not in themes:
             themes.append(goal)
         summary = text(f, "objectif-formation") or text(f, "contenu-formation") or title
@@ -322,7 +320,7 @@ class _Mapper:
                 "id": offer_id(number, a.get("numero") or str(len(sessions))),
                 "title": title[:200],
                 "summary": summary[:600],
-                "themes": [t.value for t in themes],
+                "themes": themes,
                 "formacode": [c for c in codes_formacode if _FORMACODE.fullmatch(c)][:5],
                 "organisation": {"name": trainer or organisation or "Organisme de formation"},
                 "places": [place] if place else [],

@@ -14,7 +14,8 @@ from pathlib import Path
 from bot.cache import cached
 from bot.catalogue.gazetteer import Gazetteer
 from bot.catalogue.index import Compact, Index, Spot, compact
-from bot.catalogue.model import THEMES, Mode, Offer, OfferFile, Theme
+from bot.catalogue.model import Mode, Offer, OfferFile, Theme
+from bot.catalogue.themes import theme_names, themes_file
 from bot.yamlsrc import DataError, Problem, Source, explain, read_source
 
 STALE_DAYS = 365
@@ -73,21 +74,29 @@ def load_catalogue(
     Raises DataError with every error found (never a half-loaded catalogue).
     """
     files = offer_files(directory)
+    themes = themes_file(directory)
 
     def build() -> Catalogue:
-        offers, problems = read_offers(files, directory, gazetteer)
+        offers, problems = read_offers(files, directory, gazetteer, theme_names(themes))
         errors = [p for p in problems if not p.warning]
         if errors:
             raise DataError(errors)
         return compile_catalogue(offers, gazetteer, [p for p in problems if p.warning])
 
-    return cached(Catalogue, "catalogue", files, directory, build, cache_dir, use_cache)
+    # the themes file decides which offers are valid: an edit of it builds again
+    keyed = [*files, themes] if themes.is_relative_to(directory) else files
+    return cached(Catalogue, "catalogue", keyed, directory, build, cache_dir, use_cache)
 
 
 def read_offers(
-    files: list[Path], root: Path, gazetteer: Gazetteer
+    files: list[Path], root: Path, gazetteer: Gazetteer, themes: frozenset[Theme] | None = None
 ) -> tuple[list[tuple[Offer, Source, int]], list[Problem]]:
-    """Parse and validate every file; each offer comes with its source and its list index."""
+    """Parse and validate every file; each offer comes with its source and its list index.
+
+    A theme not in `themes` (by default, the themes file beside `root`'s offers) is an error.
+    """
+    if themes is None:
+        themes = theme_names(themes_file(root))
     offers: list[tuple[Offer, Source, int]] = []
     problems: list[Problem] = []
     seen: dict[str, Problem] = {}
@@ -127,30 +136,32 @@ def read_offers(
                 )
                 continue
             seen[offer.id] = source.problem((*loc, "id"), "")
+            unknown = _unknown_themes(offer, source, loc, themes)
+            problems.extend(unknown)
             problems.extend(_offer_warnings(offer, source, loc, gazetteer))
-            if offer.known_themes:
+            if not unknown:
                 offers.append((offer, source, i))
     return offers, problems
+
+
+def _unknown_themes(
+    offer: Offer, source: Source, loc: tuple[str | int, ...], themes: frozenset[Theme]
+) -> list[Problem]:
+    known = ", ".join(sorted(themes))
+    return [
+        source.problem(
+            (*loc, "themes", t_idx),
+            f"unknown theme '{theme}' (known: {known}; add a theme in themes.yaml)",
+        )
+        for t_idx, theme in enumerate(offer.themes)
+        if theme not in themes
+    ]
 
 
 def _offer_warnings(
     offer: Offer, source: Source, loc: tuple[str | int, ...], gazetteer: Gazetteer
 ) -> list[Problem]:
     out: list[Problem] = []
-    for t_idx, theme in enumerate(offer.themes):
-        if theme not in THEMES:
-            known = ", ".join(Theme)
-            out.append(
-                source.problem(
-                    (*loc, "themes", t_idx),
-                    f"unknown theme '{theme}' (known: {known})",
-                    warning=True,
-                )
-            )
-    if not offer.known_themes:
-        out.append(
-            source.problem((*loc, "themes"), "no known theme: the offer is ignored", warning=True)
-        )
     for p_idx, place in enumerate(offer.places):
         where = (*loc, "places", p_idx)
         commune = gazetteer.by_insee(place.insee)

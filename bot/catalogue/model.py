@@ -8,20 +8,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-
-class Theme(StrEnum):
-    """The closed list of needs an offer answers."""
-
-    SAVOIRS_DE_BASE = "savoirs_de_base"  # ECLA: écrire, compter, lire, apprendre
-    ALPHABETISATION = "alphabetisation"  # never learnt to read or write, in any language
-    FLE = "fle"  # français langue étrangère
-    NUMERIQUE = "numerique"
-    PROJET_PRO = "projet_pro"  # projet professionnel, remobilisation
-    PRE_QUALIFICATION = "pre_qualification"  # pré-qualification, 1er niveau de qualification
-    IAE = "iae"  # insertion par l'activité économique: ateliers et chantiers d'insertion
-
-
-THEMES = frozenset(t.value for t in Theme)  # Theme.__members__ builds a new mapping at each call
+# A theme's name: the themes are data (catalogue/themes.yaml, see bot/catalogue/themes.py), so
+# a name is a plain string, checked against that file when offers and flows are loaded.
+Theme = str
 
 
 class Kind(StrEnum):
@@ -126,7 +115,7 @@ class Offer(Strict):
     title: NonEmpty
     summary: NonEmpty
     kind: Kind = Kind.TRAINING
-    themes: list[str] = Field(min_length=1)  # checked against Theme with a warning, see check.py
+    themes: list[Theme] = Field(min_length=1)  # checked against themes.yaml at load
     formacode: list[Annotated[str, StringConstraints(pattern=r"^\d{5}$")]] = Field(
         default_factory=list
     )
@@ -156,10 +145,6 @@ class Offer(Strict):
         if not self.sessions and not self.permanent_entry:
             raise ValueError("give sessions, or permanent_entry: true")
         return self
-
-    @property
-    def known_themes(self) -> list[Theme]:
-        return [Theme(t) for t in self.themes if t in THEMES]
 
 
 class OfferFile(Strict):

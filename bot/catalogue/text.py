@@ -7,6 +7,27 @@ import unicodedata
 
 _NON_ALNUM = re.compile(r"[\W_]+")  # letters of every script stay: "نعم", "так"
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss", "’": "'"})
+# Arabic and Persian spellings of one letter, typed either way: one form each. Digits of every
+# script become ASCII ("١٩", "۱۹" -> "19"); the tatweel (a stretching stroke) and the
+# zero-width non-joiner ("نمی‌دانم" / "نمیدانم") are dropped.
+_ARABIC = str.maketrans(
+    {
+        "ي": "ی",
+        "ى": "ی",
+        "ئ": "ی",
+        "ك": "ک",
+        "ة": "ه",
+        "ۀ": "ه",
+        "ؤ": "و",
+        "ـ": None,
+        "\u200c": None,
+        "\u200d": None,
+        **{chr(0x0660 + d): str(d) for d in range(10)},
+        **{chr(0x06F0 + d): str(d) for d in range(10)},
+    }
+)
+# An apostrophe inside a Ukrainian word belongs to it: "комп'ютер", "комп’ютер", "компютер".
+_CYRILLIC_APOSTROPHE = re.compile(r"(?<=[а-яіїєґ])['’ʼ`](?=[а-яіїєґ])")
 ARTICLES = frozenset({"le", "la", "les", "l", "aux", "las", "los"})
 _ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}
 
@@ -27,7 +48,7 @@ def fold(text: str) -> str:
     """Lower case, no accents, words separated by one space: "L'Île-d'Yeu" -> "l ile d yeu"."""
     text = text.lower().translate(_FOLD_TABLE)
     if not text.isascii():
-        text = _strip_accents(text)
+        text = _CYRILLIC_APOSTROPHE.sub("", _strip_accents(text).translate(_ARABIC))
     return _NON_ALNUM.sub(" ", text).strip()
 
 

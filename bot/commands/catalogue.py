@@ -17,7 +17,6 @@ from bot.catalogue.load import (
     summary_line,
 )
 from bot.commands.common import parse_today
-from bot.paths import CATALOGUE_DIR
 from bot.resources import load_base
 from bot.yamlsrc import DataError
 
@@ -49,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
 def import_lheo(args: argparse.Namespace) -> int:
     """Read an LHEO file, write `lheo-*.yaml` under OUT/offers, report what happened."""
     out: Path = args.out
-    gazetteer, lexicon = load_base(out if (out / "communes.tsv").exists() else CATALOGUE_DIR)
+    gazetteer, lexicon = load_base(out)  # the map and themes of OUT, else the bundled ones
     departments = set(args.department) if args.department else None
     report = ImportReport()
     try:

@@ -43,8 +43,7 @@ def run(args: argparse.Namespace) -> int:
     need = res.lexicon.match(args.need)
     if not need.found:
         print(
-            f"need not understood: '{args.need}'. Try a theme: "
-            + ", ".join(t.value for t in res.lexicon.labels),
+            f"need not understood: '{args.need}'. Try a theme: " + ", ".join(res.lexicon.names),
             file=sys.stderr,
         )
         return 1
@@ -61,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
                 {
                     "id": s.offer.id,
                     "title": s.offer.title,
-                    "themes": [t.value for t in s.offer.known_themes],
+                    "themes": list(s.offer.themes),
                     "distance_km": s.distance_km,
                     "commune": s.commune,
                     "reason": r,

@@ -16,6 +16,8 @@ from pydantic import (
 )
 
 from bot.catalogue.model import Theme
+from bot.catalogue.themes import theme_names, themes_file
+from bot.paths import CATALOGUE_DIR
 from bot.yamlsrc import DataError, Problem, Source, read_source, validate
 
 Ident = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
@@ -168,18 +170,44 @@ class Flow(Strict):
         return texts.get(lang) or texts.get("fr") or ""
 
 
-def load_flow(path: Path) -> tuple[Flow, Source]:
+def load_flow(path: Path, themes: frozenset[Theme] | None = None) -> tuple[Flow, Source]:
+    """One flow; a theme not in `themes` (by default the bundled themes file) is an error."""
     source = read_source(path, _label(path))
-    return validate(source, Flow), source
+    flow = validate(source, Flow)
+    known = themes if themes is not None else theme_names(themes_file(CATALOGUE_DIR))
+    unknown = unknown_themes(flow, source, known)
+    if unknown:
+        raise DataError(unknown)
+    return flow, source
 
 
-def load_flows(directory: Path) -> dict[str, Flow]:
+def unknown_themes(flow: Flow, source: Source, known: frozenset[Theme]) -> list[Problem]:
+    """Every theme a flow names that the themes file does not define, at its line."""
+    listed = ", ".join(sorted(known))
+    out: list[Problem] = []
+
+    def check(loc: tuple[str | int, ...], names: list[Theme]) -> None:
+        out.extend(
+            source.problem((*loc, k), f"unknown theme '{t}' (known: {listed})")
+            for k, t in enumerate(names)
+            if t not in known
+        )
+
+    for i, step in enumerate(flow.steps):
+        for j, choice in enumerate(step.choices):
+            check(("steps", i, "choices", j, "data", "themes"), choice.data.themes)
+        for j, rule in enumerate(step.themes):
+            check(("steps", i, "themes", j, "themes"), rule.themes)
+    return out
+
+
+def load_flows(directory: Path, themes: frozenset[Theme] | None = None) -> dict[str, Flow]:
     """Every flow in `directory` (files not named messages.yaml or falc.yaml)."""
     flows: dict[str, Flow] = {}
     problems: list[Problem] = []
     for path in flow_files(directory):
         try:
-            flow, _source = load_flow(path)
+            flow, _source = load_flow(path, themes)
         except DataError as exc:
             problems.extend(exc.problems)
             continue

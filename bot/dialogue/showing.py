@@ -165,7 +165,7 @@ class Shower:
             offer_id=o.id,
             title=o.title,
             reason=reason(s, place_name, self.msg, today, lang),
-            themes=tuple(t.value for t in o.known_themes),
+            themes=tuple(o.themes),
             distance_km=s.distance_km,
             commune=s.commune,
             lines=lines,

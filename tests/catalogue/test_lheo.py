@@ -73,7 +73,7 @@ def test_mappings(gazetteer: Gazetteer, lexicon: Lexicon) -> None:
     offers, report = imported(gazetteer, lexicon)
     assert sorted(offers) == ["lheo-f1-a1", "lheo-f1-a2", "lheo-f4-a5"]
     fle = offers["lheo-f1-a1"]
-    assert [t.value for t in fle.known_themes] == ["fle", "savoirs_de_base"]  # FORMACODE
+    assert fle.themes == ["fle", "savoirs_de_base"]  # FORMACODE
     assert fle.places[0].insee == "24322"  # the place tagged "principal" wins
     assert (fle.places[0].lat, fle.places[0].lon) == (45.1846, 0.7214)  # geolocalisation
     assert [(s.start, s.end) for s in fle.sessions] == [(date(2027, 1, 12), date(2027, 6, 18))]
@@ -87,7 +87,7 @@ def test_mappings(gazetteer: Gazetteer, lexicon: Lexicon) -> None:
     assert remote.mode.value == "remote" and remote.places == []  # modalites-enseignement 2
     assert remote.permanent_entry and remote.cost.funders == ["france_travail"]
     projet = offers["lheo-f4-a5"]
-    assert [t.value for t in projet.known_themes] == ["projet_pro"]  # objectif-general 9
+    assert projet.themes == ["projet_pro"]  # objectif-general 9
     assert projet.places[0].insee == "23096"  # postal code + city through the gazetteer
     assert projet.sessions[0].start == date(2027, 3, 1)  # AAAAMM00
     assert projet.sessions[0].registration == "closed"  # etat-recrutement 2
