@@ -43,9 +43,7 @@ def test_distance_orders_results(matcher_for: Build, gazetteer: Gazetteer) -> No
             offer(id="middle", places=at(LA_SOUTERRAINE)),
         ]
     )
-    result = m.suggest(
-        Profile(place(gazetteer, GUERET), ("savoirs_de_base",), radius_km=50), TODAY
-    )
+    result = m.suggest(Profile(place(gazetteer, GUERET), ("savoirs_de_base",), radius_km=50), TODAY)
     assert ids(result) == ["near", "middle", "far"]
     assert result.widened is Widening.NONE
     distances = [s.distance_km for s in result.suggestions]
@@ -120,9 +118,7 @@ def test_widening_goes_further_first(
     matcher_for: Build, gazetteer: Gazetteer, messages: Messages
 ) -> None:
     m = matcher_for([offer(id="aubusson", places=at(AUBUSSON))])
-    result = m.suggest(
-        Profile(place(gazetteer, GUERET), ("savoirs_de_base",), radius_km=10), TODAY
-    )
+    result = m.suggest(Profile(place(gazetteer, GUERET), ("savoirs_de_base",), radius_km=10), TODAY)
     assert ids(result) == ["aubusson"]
     assert result.widened is Widening.FURTHER
     assert result.radius_km == 40
