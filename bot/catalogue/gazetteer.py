@@ -2,8 +2,9 @@
 
 Handles postal codes ("87000", "33 000"), names with or without accents, hyphens or
 articles, "St"/"Ste", typos and phonetic spellings ("bordo", "larochelle"), homonyms
-(ranked candidates), coordinates ("45.83,1.26", "geo:45.83,1.26") and places outside
-the region (named as such).
+(ranked candidates), coordinates ("45.83,1.26", "geo:45.83,1.26"), the region's departments
+("Creuse", "la Haute-Vienne", "64": the commune is asked next) and places outside the region
+(named as such).
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ _MAX_POINT_KM = 25.0
 _CELL_DEG = 0.25
 _DOMINANT = 5  # a commune this many times larger than the next one with the same start wins
 _MAX_CANDIDATES = 8
+_DEPARTMENT_CODE = re.compile(r"^\s*(\d{2}|2[ab])\s*$", re.IGNORECASE)
+_DEPARTMENT_CLOSE = 80.0  # a department's name typed this close (0-100) is that department
 
 
 class Commune(NamedTuple):
@@ -58,6 +61,7 @@ class Outcome(StrEnum):
     FOUND = "found"
     AMBIGUOUS = "ambiguous"
     OUTSIDE = "outside"
+    DEPARTMENT = "department"  # a department of the region, not a commune: ask which commune
     UNKNOWN = "unknown"
 
 
@@ -74,6 +78,7 @@ class Resolution:
     candidates: tuple[Commune, ...] = ()
     outside: OutsidePlace | None = None
     corrected: bool = False  # found through a typo or phonetic match: worth confirming
+    department: str | None = None  # the department's code, for Outcome.DEPARTMENT
 
     @property
     def found(self) -> bool:
@@ -190,6 +195,41 @@ class Gazetteer:
     def in_region(self, department: str) -> bool:
         return self.departments.get(department, ("", False))[1]
 
+    def largest(self, department: str, n: int) -> list[Commune]:
+        """The department's `n` most populous communes."""
+        return sorted(
+            (c for c in self.communes if c.department == department), key=lambda c: -c.population
+        )[:n]
+
+    @cached_property
+    def _department_keys(self) -> dict[str, str]:
+        """Folded names of the region's departments ("haute vienne") -> code."""
+        return {
+            " ".join(place_words(name)): code
+            for code, (name, inside) in self.departments.items()
+            if inside
+        }
+
+    def department_of(self, text: str, fuzzy: bool = True) -> str | None:
+        """The region's department that typed text names ("Creuse", "la Gironde", "87"), with
+        a typo forgiven ("Creuze") when `fuzzy`."""
+        if m := _DEPARTMENT_CODE.match(text):
+            code = m.group(1).upper()
+            return code if self.in_region(code) else None
+        key = " ".join(place_words(text))
+        if not key:
+            return None
+        if (code := self._department_keys.get(key)) is not None or not fuzzy:
+            return code
+        found = process.extractOne(
+            key,
+            list(self._department_keys),
+            scorer=fuzz.ratio,
+            processor=None,
+            score_cutoff=_DEPARTMENT_CLOSE,
+        )
+        return self._department_keys[found[0]] if found else None
+
     def nearest(self, lat: float, lon: float) -> tuple[Commune, float] | None:
         """The commune whose town hall is nearest to a point, within the region's cells."""
         ci, cj = _cell(lat, lon)
@@ -211,10 +251,16 @@ class Gazetteer:
         words = place_words(text)
         if not words:
             return Resolution(Outcome.UNKNOWN)
+        if (department := self.department_of(text, fuzzy=False)) is not None:
+            return Resolution(Outcome.DEPARTMENT, department=department)
+        if _DEPARTMENT_CODE.match(text):  # "12": not a department of the region, nor a commune
+            return Resolution(Outcome.UNKNOWN)
         key = " ".join(words)
         for k in (key, key.replace(" ", "")):
             if hits := self._by_key.get(k):
                 return _found_or_ambiguous(hits)
+        if (department := self.department_of(text)) is not None:  # "Creuze", "Hte-Vienne"
+            return Resolution(Outcome.DEPARTMENT, department=department)
         if outside := self._other[0].get(key):
             return Resolution(Outcome.OUTSIDE, outside=outside[0])
         if hits := self._by_prefix.get(key):

@@ -7,31 +7,63 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from bot.catalogue.gazetteer import Outcome, Resolution
 from bot.catalogue.text import fold
 from bot.dialogue.flow import Flow, Kind, Step
+from bot.dialogue.handoff import centre_text
+from bot.dialogue.places import PlaceAnswers
 from bot.dialogue.replies import Ask, Option, Reply, Say, Turn
 from bot.dialogue.showing import Shower
 from bot.dialogue.state import Answer, Input, Pending, State
-from bot.dialogue.understand import guess_choice, parse_number, parse_phone, words
+from bot.dialogue.understand import (
+    band_of,
+    guess_choice,
+    is_greeting,
+    number_in,
+    parse_number,
+    parse_phone,
+    words,
+)
 from bot.messages import Messages
 from bot.resources import Resources
 
+MISSES_BEFORE_HELP = 2  # answers not understood in a row before a volunteer is offered
 
-class AnswerKinds:
+
+class AnswerKinds(PlaceAnswers):
     """The understanding of answers; the engine supplies the moves below."""
 
     msg: Messages
     show: Shower
     res: Resources
+    greetings: frozenset[str]  # "bonjour", "hello", "مرحبا"… in every language, folded
 
-    def _accept(self, flow: Flow, step: Step, state: State, value: Answer, today: date) -> Turn:
+    def _accept(
+        self,
+        flow: Flow,
+        step: Step,
+        state: State,
+        value: Answer,
+        today: date,
+        exact: int | None = None,
+    ) -> Turn:
         raise NotImplementedError
 
     def _reask(self, flow: Flow, state: State, key: str, today: date, **fields: Any) -> Turn:
         raise NotImplementedError
 
     def _enter(self, flow: Flow, state: State, replies: list[Reply], today: date) -> Turn:
+        raise NotImplementedError
+
+    def _missed(self, flow: Flow, state: State) -> tuple[State, list[Reply]]:
+        """One more answer not understood here; from the second, a volunteer is offered (with
+        the nearest centre's address), never the same question in a loop."""
+        missed = state.model_copy(update={"misses": state.misses + 1})
+        if missed.misses < MISSES_BEFORE_HELP:
+            return missed, []
+        offer = self.msg.get("miss_volunteer", state.lang)
+        return missed, [Say(offer + "\n" + centre_text(self.res, flow, state))]
+
+    def _language_question(self, state: State) -> Ask:
         raise NotImplementedError
 
     def _yes_no(self, inp: Input, lang: str) -> bool | None:
@@ -79,13 +111,21 @@ class AnswerKinds:
 
     def _choice(self, flow: Flow, step: Step, state: State, inp: Input, today: date) -> Turn:
         options = self.show.options(flow, step, state)
+        if step.kind is Kind.RESULTS and not state.more:  # "Voir plus" only when more exists
+            options = tuple(o for o in options if o.id != "more")
         ids = {o.id for o in options}
         choice_id = inp.choice if inp.choice in ids else None
         if choice_id is None and inp.text and {"yes", "no"} <= ids:
             yes = self._yes_no(Input(text=inp.text), state.lang)
             choice_id = None if yes is None else ("yes" if yes else "no")
         if choice_id is None and inp.text:
-            themed = [c for c in step.choices if c.data.themes or c.id == "unsure"]
+            if is_greeting(inp.text, self.greetings):  # the question again, no scolding
+                hello = Say(self.msg.get("greeting_back", state.lang))
+                return self._enter(flow, state, [hello], today)
+            typed = self._typed_choice(flow, step, state, inp.text, len(options), today)
+            if typed is not None:
+                return typed
+            themed = [c for c in step.choices if c.data.themes or c.data.dont_know]
             guess = guess_choice(
                 inp.text, [(o.id, o.label) for o in options], self.res.lexicon, themed
             )
@@ -99,6 +139,24 @@ class AnswerKinds:
         if choice_id is None:
             return self._reask(flow, state, "not_understood", today)
         return self._accept(flow, step, state, choice_id, today)
+
+    def _typed_choice(
+        self, flow: Flow, step: Step, state: State, text: str, buttons: int, today: date
+    ) -> Turn | None:
+        """ "jsp" where a "je ne sais pas" choice exists; an age typed on a step of age bands
+        ("19", "j'ai 19 ans", "١٩": the band, and the exact age kept beside it)."""
+        unsure = next((c for c in step.choices if c.data.dont_know), None)
+        if unsure is not None and self.res.lexicon.match(text).unsure:
+            return self._accept(flow, step, state, unsure.id, today)
+        if not any(c.data.ages for c in step.choices):
+            return None
+        value = number_in(text)
+        if value is None or (text.strip().isdigit() and 1 <= value <= buttons):
+            return None  # no number, or a button's number
+        band = band_of(value, step.choices)
+        if band is None:
+            return self._reask(flow, state, "age_out_of_range", today)
+        return self._accept(flow, step, state, band.id, today, exact=value)
 
     def _confirm_question(self, state: State, label: str) -> Ask:
         yes, no = self.msg.get("answer_yes", state.lang), self.msg.get("answer_no", state.lang)
@@ -149,57 +207,51 @@ class AnswerKinds:
             return self._reask(flow, state, "number_range", today, min=low, max=high)
         return self._accept(flow, step, state, value, today)
 
-    def _place(self, flow: Flow, step: Step, state: State, inp: Input, today: date) -> Turn:
-        gaz = self.res.gazetteer
-        if inp.location is not None:
-            found = gaz.resolve(f"{inp.location[0]:.6f},{inp.location[1]:.6f}")
-        elif inp.text and inp.text.strip():
-            found = gaz.resolve(inp.text.strip().removeprefix("geo:").strip())
-            if inp.text.strip().startswith("geo:"):
-                found = gaz.resolve(inp.text.strip())
-        else:
-            return self._reask(flow, state, "place_unknown", today)
-        return self._place_found(flow, step, state, found, today)
+    # -- pending questions inside a step --------------------------------------------------------
 
-    def _place_found(
-        self, flow: Flow, step: Step, state: State, found: Resolution, today: date
-    ) -> Turn:
-        lang = state.lang
-        preset = state.context.get("department")
-        candidates = list(found.candidates)
-        if found.outcome is Outcome.AMBIGUOUS and preset:
-            local = [c for c in candidates if c.department == preset]
-            if len(local) == 1:
-                return self._accept(flow, step, state, self.show.place_value(local[0]), today)
-            candidates.sort(key=lambda c: c.department != preset)
-        if found.outcome is Outcome.FOUND and found.place is not None:
-            value = self.show.place_value(found.place)
-            if found.corrected:
-                label = self.show.place_label(value, lang)
-                asking = state.model_copy(update={"pending": Pending(kind="confirm", value=value)})
-                return Turn(asking, [self._confirm_question(asking, label)])
-            return self._accept(flow, step, state, value, today)
-        if found.outcome is Outcome.OUTSIDE:
-            if found.outside is not None:
-                where = self.msg.get(
-                    "place_with_department",
-                    lang,
-                    name=found.outside.name,
-                    department=found.outside.department_name,
-                )
-                text = self.msg.get("place_outside", lang, place=where)
-            else:
-                text = self.msg.get("place_outside_point", lang)
-            return self._enter(flow, state, [Say(text)], today)
-        if candidates:
-            key = "place_ambiguous" if found.outcome is Outcome.AMBIGUOUS else "place_maybe"
-            values = [self.show.place_value(c) for c in candidates]
-            asking = state.model_copy(update={"pending": Pending(kind="place", options=values)})
-            options = tuple(
-                Option(v["insee"], self.show.place_label(v, lang), "📍") for v in values
+    def _pending(self, flow: Flow, state: State, inp: Input, today: date) -> Turn:
+        pending = state.pending
+        assert pending is not None
+        step = flow.step(state.step)
+        clear = state.model_copy(update={"pending": None})
+        if pending.kind == "lang":
+            code = (inp.choice or "").removeprefix("lang_")
+            if code not in self.msg.languages and inp.text:
+                guess = guess_choice(inp.text, [(c, n) for c, n in self.msg.languages.items()])
+                code = guess.choice_id if guess else ""
+            if code in self.msg.languages:
+                return self._enter(flow, clear.model_copy(update={"lang": code}), [], today)
+            return Turn(
+                state,
+                [Say(self.msg.get("not_understood", state.lang)), self._language_question(state)],
             )
-            options += (Option("other", self.msg.get("place_other", lang), "✏️"),)
-            return Turn(asking, [Ask(state.step, self.msg.get(key, lang), "choice", options)])
-        return self._reask(flow, state, "place_unknown", today)
-
-    # -- moving on ----------------------------------------------------------------------------
+        if pending.kind == "confirm":
+            yes = self._yes_no(inp, state.lang)
+            if yes is True and pending.value is not None:
+                return self._accept(flow, step, clear, pending.value, today)
+            if yes is False:
+                missed, offer = self._missed(flow, clear)
+                return self._enter(flow, missed, offer, today)
+            turn = self._answer(flow, step, clear, inp, today)  # a fresh answer instead
+            again = turn.state.pending
+            if (
+                again is not None
+                and again.kind == "confirm"
+                and again.value is not None
+                and again.value == pending.value
+            ):  # the same guess twice: the person means it (never "Vouliez-vous dire" again)
+                return self._accept(flow, step, clear, again.value, today)
+            return turn
+        if pending.kind == "department":
+            return self._department_chosen(flow, step, clear, inp, today)
+        # place candidates
+        for option in pending.options:
+            if inp.choice == option["insee"] or (
+                inp.text
+                and inp.text.strip().isdigit()
+                and int(inp.text) == pending.options.index(option) + 1
+            ):
+                return self._accept(flow, step, clear, option, today)
+        if inp.choice == "other":
+            return self._enter(flow, clear, [], today)
+        return self._answer(flow, step, clear, inp, today)

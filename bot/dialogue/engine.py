@@ -2,7 +2,9 @@
 
 Global commands (retour, recommencer, aide, langue, stop) win over every step. Typed text on a
 step with buttons is matched against the labels and the lexicon; a close match is confirmed
-("Vouliez-vous dire … ?"), nonsense re-asks with the buttons. Nothing ends in a dead end.
+("Vouliez-vous dire … ?", taken without asking when the same guess comes twice), nonsense
+re-asks with the buttons, and from the second miss on a step a volunteer is offered with the
+nearest centre. A greeting gets the question again. Nothing ends in a dead end.
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ from bot.dialogue.handoff import handoff_replies, without_phone
 from bot.dialogue.profile import answer_text, matches
 from bot.dialogue.replies import Ask, Event, Option, PlanFollowUp, Reply, Say, Turn
 from bot.dialogue.showing import Shower
-from bot.dialogue.state import Answer, Command, Input, Pending, State
-from bot.dialogue.understand import guess_choice, words
+from bot.dialogue.state import EXACT, Answer, Command, Input, Pending, State
+from bot.dialogue.understand import words
 from bot.resources import Resources
 
 MAX_AUTO_STEPS = 50  # info steps chained without input: a guard against a looping flow
@@ -38,6 +40,9 @@ class Engine(AnswerKinds):
             for lang in self.msg.languages
             for cmd in COMMANDS
         }
+        self.greetings = frozenset().union(
+            *(words(self.msg.get("greeting_words", lang)) for lang in self.msg.languages)
+        )
 
     # -- entry points ---------------------------------------------------------------------
 
@@ -189,44 +194,15 @@ class Engine(AnswerKinds):
         )
         return Ask(state.step, self.msg.get("choose_language", state.lang), "choice", options)
 
-    # -- pending questions inside a step --------------------------------------------------------
-
-    def _pending(self, flow: Flow, state: State, inp: Input, today: date) -> Turn:
-        pending = state.pending
-        assert pending is not None
-        step = flow.step(state.step)
-        clear = state.model_copy(update={"pending": None})
-        if pending.kind == "lang":
-            code = (inp.choice or "").removeprefix("lang_")
-            if code not in self.msg.languages and inp.text:
-                guess = guess_choice(inp.text, [(c, n) for c, n in self.msg.languages.items()])
-                code = guess.choice_id if guess else ""
-            if code in self.msg.languages:
-                return self._enter(flow, clear.model_copy(update={"lang": code}), [], today)
-            return Turn(
-                state,
-                [Say(self.msg.get("not_understood", state.lang)), self._language_question(state)],
-            )
-        if pending.kind == "confirm":
-            yes = self._yes_no(inp, state.lang)
-            if yes is True and pending.value is not None:
-                return self._accept(flow, step, clear, pending.value, today)
-            if yes is False:
-                return self._enter(flow, clear, [], today)
-            return self._answer(flow, step, clear, inp, today)  # a fresh answer instead
-        # place candidates
-        for option in pending.options:
-            if inp.choice == option["insee"] or (
-                inp.text
-                and inp.text.strip().isdigit()
-                and int(inp.text) == pending.options.index(option) + 1
-            ):
-                return self._accept(flow, step, clear, option, today)
-        if inp.choice == "other":
-            return self._enter(flow, clear, [], today)
-        return self._answer(flow, step, clear, inp, today)
-
-    def _accept(self, flow: Flow, step: Step, state: State, value: Answer, today: date) -> Turn:
+    def _accept(
+        self,
+        flow: Flow,
+        step: Step,
+        state: State,
+        value: Answer,
+        today: date,
+        exact: int | None = None,
+    ) -> Turn:
         lang = state.lang
         if step.kind is Kind.RESULTS:
             return self._results_choice(flow, step, state, str(value), today)
@@ -242,6 +218,9 @@ class Engine(AnswerKinds):
         answers = dict(state.answers)
         if step.store and step.kind is not Kind.SUMMARY:
             answers[step.id] = value
+            answers.pop(step.id + EXACT, None)
+            if exact is not None:  # "j'ai 19 ans": the band, and the age itself beside it
+                answers[step.id + EXACT] = exact
         if choice is not None and choice.data.lang and choice.data.lang in self.msg.languages:
             lang = choice.data.lang
         keep = state.keep
@@ -293,6 +272,7 @@ class Engine(AnswerKinds):
                 "pending": None,
                 "editing": False,
                 "page": 0,
+                "misses": 0,
             }
         )
 
@@ -316,11 +296,16 @@ class Engine(AnswerKinds):
         return self._enter(flow, moved, [], today)
 
     def _reask(self, flow: Flow, state: State, key: str, today: date, **fields: Any) -> Turn:
-        said = Say(self.msg.get(key, state.lang, **fields))
+        state, offer = self._missed(flow, state)
+        said = [Say(self.msg.get(key, state.lang, **fields)), *offer]
         step = flow.step(state.step)
         if step.kind in (Kind.RESULTS, Kind.SUMMARY):  # the buttons again, not the whole page
-            return Turn(state, [said, self.show.question(flow, step, state)])
-        return self._enter(flow, state, [said], today)
+            ask = self.show.question(flow, step, state)
+            if not state.more:
+                kept = tuple(o for o in ask.options if o.id != "more")
+                ask = Ask(ask.step, ask.text, ask.expects, kept)
+            return Turn(state, [*said, ask])
+        return self._enter(flow, state, said, today)
 
     def _enter(self, flow: Flow, state: State, replies: list[Reply], today: date) -> Turn:
         """Show the current step; info steps say their text and move on by themselves."""
@@ -339,8 +324,9 @@ class Engine(AnswerKinds):
                 continue
             if step.kind is Kind.RESULTS:
                 state, shown = self.show.results(flow, step, state, today)
+                more = any(o.id == "more" for r in shown if isinstance(r, Ask) for o in r.options)
                 replies.extend(shown)
-                return Turn(state, replies)
+                return Turn(state.model_copy(update={"more": more}), replies)
             if step.kind is Kind.SUMMARY:
                 replies.extend(self.show.summary(flow, step, state, today))
                 return Turn(state, replies)
@@ -355,7 +341,7 @@ class Engine(AnswerKinds):
 
     def _migrate(self, flow: Flow, state: State) -> State:
         """A state from an older version of the flow: keep the answers that still fit."""
-        answers = {k: v for k, v in state.answers.items() if flow.has_step(k)}
+        answers = {k: v for k, v in state.answers.items() if flow.has_step(k.removesuffix(EXACT))}
         history = [s for s in state.history if flow.has_step(s)]
         step = state.step if flow.has_step(state.step) else (history[-1] if history else flow.start)
         return state.model_copy(

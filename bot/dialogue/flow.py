@@ -59,6 +59,11 @@ class ChoiceData(Strict):
 
     themes: list[Theme] = []
     age: int | None = Field(default=None, ge=14, le=99)
+    # the ages this choice stands for: a typed age ("19", "j'ai 19 ans", "١٩") picks it
+    ages: tuple[Annotated[int, Field(ge=0, le=120)], Annotated[int, Field(ge=0, le=120)]] | None = (
+        None
+    )
+    dont_know: bool = False  # "je ne sais pas": typed "jsp", "idk", "не знаю"… picks it
     radius_km: float | None = Field(default=None, gt=0, le=200)
     jobseeker: bool | None = None
     rsa: bool | None = None

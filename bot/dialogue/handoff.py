@@ -38,24 +38,29 @@ def without_phone(flow: Flow, state: State) -> State:
     return state.model_copy(update={"answers": answers})
 
 
+def centre_text(res: Resources, flow: Flow, state: State) -> str:
+    """Where to meet a volunteer: the nearest centre's address and hours, or a general word."""
+    msg = res.messages
+    department, code = where_from(flow, state)
+    near = res.centres.near(department, code)
+    if near is None:
+        return msg.get("handoff_no_centre", state.lang)
+    _, centre = near
+    return msg.get(
+        "handoff_centre",
+        state.lang,
+        centre=centre.name,
+        address=centre.address or "",
+        hours=centre.hours or msg.get("handoff_hours_unknown", state.lang),
+    )
+
+
 def handoff_replies(
     res: Resources, show: Shower, flow: Flow, step: Step, state: State, today: date
 ) -> list[Reply]:
-    msg = res.messages
     department, code = where_from(flow, state)
     group = res.centres.group(department, code)
-    near = res.centres.near(department, code)
-    if near is None:
-        fallback = msg.get("handoff_no_centre", state.lang)
-    else:
-        _, centre = near
-        fallback = msg.get(
-            "handoff_centre",
-            state.lang,
-            centre=centre.name,
-            address=centre.address or "",
-            hours=centre.hours or msg.get("handoff_hours_unknown", state.lang),
-        )
+    fallback = centre_text(res, flow, state)
     phone = phone_of(flow, state)
     if not state.keep or group is None or phone is None:
         return [Handoff(None, department or "", code, (), "", fallback), Say(fallback)]

@@ -14,9 +14,9 @@ class Pending(BaseModel):
     """A question inside a step: "Vouliez-vous dire … ?", which commune, which language."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    kind: Literal["confirm", "place", "lang"]
+    kind: Literal["confirm", "place", "lang", "department"]
     value: Answer | None = None  # the answer to confirm
-    options: list[dict[str, Any]] = []  # place candidates
+    options: list[dict[str, Any]] = []  # place candidates, or departments ({"department": "23"})
 
 
 class State(BaseModel):
@@ -31,6 +31,8 @@ class State(BaseModel):
     pending: Pending | None = None
     editing: bool = False  # answering again from the summary: go back there after
     page: int = 0  # results shown so far, in pages
+    more: bool = False  # the results step has a next page to show ("Voir plus")
+    misses: int = Field(default=0, ge=0)  # answers not understood in a row at this step
     done: bool = False
     turns: int = Field(default=0, ge=0)
     keep: bool | None = None  # consent: None before the question, then the person's answer
@@ -42,6 +44,15 @@ class State(BaseModel):
     @classmethod
     def from_json(cls, text: str | bytes) -> State:
         return cls.model_validate_json(text)
+
+
+EXACT = "_exact"  # answers[f"{step}_exact"]: the number typed on a step of bands ("19" -> 18-25)
+
+
+def exact_answer(answers: dict[str, Answer], step_id: str) -> int | None:
+    """The exact number typed on a step whose choices are bands (an age), if one was typed."""
+    value = answers.get(step_id + EXACT)
+    return value if isinstance(value, int) else None
 
 
 Command = Literal["back", "restart", "help", "language", "stop"]

@@ -70,9 +70,38 @@ def guess_choice(
 
 
 def parse_number(text: str) -> int | None:
-    digits = re.sub(r"[\s.]", "", text)
+    digits = re.sub(r"[\s.]", "", fold(text) if not text.isascii() else text)
     digits = re.sub(r"(ans?|years?)$", "", digits, flags=re.IGNORECASE)
-    return int(digits) if digits.isdigit() and len(digits) <= 6 else None
+    if digits.isascii() and digits.isdigit() and len(digits) <= 6:
+        return int(digits)
+    return number_in(text)
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+def number_in(text: str) -> int | None:
+    """The one number in a sentence: "j'ai 19 ans", "I am 19", "١٩", "۱۹ سال" -> 19.
+
+    None when there is no number, or more than one ("19 ou 20"), or one of more than 3 digits.
+    """
+    found = _DIGITS.findall(fold(text))
+    if len(found) != 1 or len(found[0]) > 3:
+        return None
+    return int(found[0])
+
+
+def band_of(value: int, choices: list[Choice]) -> Choice | None:
+    """The choice whose `ages` band holds the number."""
+    for c in choices:
+        if c.data.ages is not None and c.data.ages[0] <= value <= c.data.ages[1]:
+            return c
+    return None
+
+
+def is_greeting(text: str, greetings: frozenset[str]) -> bool:
+    """ "Bonjour", "salut !", "مرحبا", "привіт", "سلام" alone (with punctuation or an emoji)."""
+    return bool(text) and fold(text) in greetings
 
 
 _PHONE_JUNK = re.compile(r"[\s.\-/()]")

@@ -161,3 +161,38 @@ def test_gazetteer_holds_every_commune_of_the_region(gazetteer: Gazetteer) -> No
     }
     for c in gazetteer.communes:  # every town hall lies inside the region's box
         assert 42.7 < c.lat < 47.2 and -1.9 < c.lon < 2.7, c
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("Creuse", "23"),
+        ("creuse", "23"),
+        ("Creuze", "23"),
+        ("Haute-Vienne", "87"),
+        ("haute vienne", "87"),
+        ("Hte Vienne", "87"),
+        ("la Gironde", "33"),
+        ("Dordogne", "24"),
+        ("Pyrénées-Atlantiques", "64"),
+        ("pyrenees atlantique", "64"),
+        ("Deux-Sèvres", "79"),
+        ("Lot-et-Garonne", "47"),
+        ("64", "64"),
+        ("23", "23"),
+    ],
+)
+def test_departments_are_departments_not_communes(
+    gazetteer: Gazetteer, text: str, code: str
+) -> None:
+    result = gazetteer.resolve(text)  # never "La Creuse (Haute-Saône)" nor "Hautesvignes"
+    assert result.outcome is Outcome.DEPARTMENT and result.department == code, result
+
+
+@pytest.mark.parametrize("text", ["Gironde-sur-Dropt", "Guéret", "Limoges", "Pau", "Bordo"])
+def test_communes_near_a_department_name_stay_communes(gazetteer: Gazetteer, text: str) -> None:
+    assert gazetteer.resolve(text).outcome is Outcome.FOUND
+
+
+def test_largest_communes_of_a_department(gazetteer: Gazetteer) -> None:
+    assert [c.name for c in gazetteer.largest("23", 2)] == ["Guéret", "La Souterraine"]

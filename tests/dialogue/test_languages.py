@@ -16,8 +16,8 @@ from tests.channels.chat_helpers import asks, chat, last_ask, suggestions
 
 LANGS = ["fr", "en", "ar", "uk", "fa"]
 # Answers by button number: consent, (place), need=speak French, age 26-49, France Travail yes,
-# by car; then the results' "continue" and "see the summary".
-ANSWERS = ["1", "Guéret", "2", "3", "1", "4", "2", "2"]
+# by car; then the results' "continue" (no "see more": nothing more) and "see the summary".
+ANSWERS = ["1", "Guéret", "2", "3", "1", "4", "1", "2"]
 CONSENT = {
     "fr": "Je garde vos réponses",
     "en": "I keep your answers",
