@@ -84,6 +84,13 @@ class AnswerKinds(PlaceAnswers):
 
     def _answer(self, flow: Flow, step: Step, state: State, inp: Input, today: date) -> Turn:
         lang = state.lang
+        if (
+            step.kind not in (Kind.TEXT, Kind.PHONE)
+            and inp.text
+            and is_greeting(inp.text, self.greetings)
+        ):  # "bonjour": the question again, no scolding
+            hello = Say(self.msg.get("greeting_back", lang))
+            return self._enter(flow, state, [hello], today)
         if step.kind is Kind.YESNO:
             yes = self._yes_no(inp, lang)
             if yes is None:
@@ -119,9 +126,6 @@ class AnswerKinds(PlaceAnswers):
             yes = self._yes_no(Input(text=inp.text), state.lang)
             choice_id = None if yes is None else ("yes" if yes else "no")
         if choice_id is None and inp.text:
-            if is_greeting(inp.text, self.greetings):  # the question again, no scolding
-                hello = Say(self.msg.get("greeting_back", state.lang))
-                return self._enter(flow, state, [hello], today)
             typed = self._typed_choice(flow, step, state, inp.text, len(options), today)
             if typed is not None:
                 return typed

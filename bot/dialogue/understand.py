@@ -14,6 +14,7 @@ from bot.dialogue.flow import Choice
 
 SURE = 92.0  # a label typed this close is taken as it is
 CLOSE = 70.0  # this close: "Vouliez-vous dire … ?"
+WORD_CLOSE = 80.0  # a typed word this close to a word of a label stands in it
 _NUMBER = re.compile(r"^\s*(\d{1,3})\s*[.)]?\s*$")
 
 
@@ -58,15 +59,30 @@ def guess_choice(
         need = lexicon.match(text)
         if need.unsure:
             for c in themed:
-                if c.id == "unsure":
+                if c.data.dont_know:
                     return Guess(c.id, False)
         for theme in need.themes:
             for c in themed:
                 if theme in c.data.themes:
                     return Guess(c.id, False)
+        if need.word is not None or found is None:
+            return None  # a need no theme answers ("conduire"): the buttons, not a wrong guess
+        # a label merely sharing a word ("apprendre à nager" ~ "Apprendre un métier") is no guess
+        if not _every_word_fits(folded, labels[found[2]]):
+            return None
     if found is not None:
         return Guess(choices[found[2]][0], False)
     return None
+
+
+def _every_word_fits(folded: str, label: str) -> bool:
+    """Every word of four letters or more typed stands, give or take a typo, in the label."""
+    label_words = label.split()
+    return all(
+        any(fuzz.ratio(word, other) >= WORD_CLOSE for other in label_words)
+        for word in folded.split()
+        if len(word) > 3
+    )
 
 
 def parse_number(text: str) -> int | None:

@@ -199,12 +199,13 @@ def test_a_need_no_theme_answers_gets_the_buttons(
 
 
 @pytest.mark.parametrize("text", ["bonjour", "Salut !", "hello", "مرحبا", "привіт", "سلام"])
-@pytest.mark.parametrize("step", ["need", "age"])
+@pytest.mark.parametrize("step", ["where", "need", "age"])
 def test_a_greeting_gets_the_question_again(
     small: Engine, messages: Messages, step: str, text: str
 ) -> None:
     turn = engine_answer(small, step, text)
-    assert turn.state.step == step and turn.state.misses == 0
+    assert turn.state.step == step and turn.state.misses == 0 and turn.state.pending is None
+    assert messages.get("greeting_back") in texts(turn)
     assert messages.get("not_understood") not in texts(turn)
     assert last_ask(turn).step == step
 
