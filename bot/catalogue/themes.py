@@ -155,6 +155,10 @@ class Lexicon:
         self._phrases = list(phrases.values())
         self._vocab = sorted({w for p in self._phrases for w in p.words})
         self._words = frozenset(self._vocab)
+        self._short_of: dict[str, list[str]] = {}  # "lir" -> ["lire"]
+        for w in self._vocab:
+            if len(w) == SHORT_WORD + 1:
+                self._short_of.setdefault(w[:-1], []).append(w)
         self._sounds: dict[str, list[str]] = {}
         for w in self._vocab:
             if len(w) > SHORT_WORD and w.isascii():
@@ -204,8 +208,10 @@ class Lexicon:
 
     def _near(self, typed: str) -> dict[str, float]:
         """Lexicon words this typed word may be, with how close (0-100)."""
-        if len(typed) <= SHORT_WORD:
-            return {typed: 100.0} if typed in self._words else {}
+        if len(typed) <= SHORT_WORD:  # exact, or one letter short at the end ("lir")
+            if typed in self._words:
+                return {typed: 100.0}
+            return {w: PHONETIC_SCORE for w in self._short_of.get(typed, ())}
         out = {
             w: s
             for w, s, _i in process.extract(

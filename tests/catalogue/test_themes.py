@@ -45,6 +45,11 @@ NEEDS = [
     ("je ne sais pas lire", "alphabetisation"),
     ("fle", "fle"),
     ("numerique", "numerique"),
+    ("aprendre a lir", "savoirs_de_base"),
+    ("informatik", "numerique"),
+    ("fransé", "fle"),
+    ("garde d'enfants", "pre_qualification"),  # not "garden"
+    ("aide soignante", "pre_qualification"),  # not "aide" (I don't know)
     # the specific word wins over the generic one
     ("travailler dans un jardin", "iae"),
     ("je veux travailler en cuisine", "pre_qualification"),
@@ -66,6 +71,8 @@ NEEDS = [
     ("القراءة والكتابة", "savoirs_de_base"),
     ("حديقة", "iae"),
     ("عمل", "projet_pro"),
+    ("تعلم الكمبيوتر", "numerique"),
+    ("أريد أن أتعلم القراءة", "savoirs_de_base"),
     # Ukrainian, with every apostrophe
     ("робота", "projet_pro"),
     ("комп'ютер", "numerique"),
@@ -74,6 +81,8 @@ NEEDS = [
     ("французька мова", "fle"),
     ("читати", "savoirs_de_base"),
     ("сад", "iae"),
+    ("робота в саду", "iae"),  # the garden over the work
+    ("я хочу вивчити французьку", "fle"),
     # Persian (Dari), Arabic or Persian letters
     ("زبان فرانسه", "fle"),
     ("زبان فرانسوي", "fle"),
@@ -82,6 +91,9 @@ NEEDS = [
     ("خواندن و نوشتن", "savoirs_de_base"),
     ("باغبانی", "iae"),
     ("کار", "projet_pro"),
+    ("کار در باغ", "iae"),
+    ("میخواهم فرانسه یاد بگیرم", "fle"),
+    ("آموزش کامپیوتر", "numerique"),
 ]
 
 
