@@ -5,15 +5,13 @@ a place. Part of the engine (it inherits this); it decides, the engine moves the
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from bot.catalogue.text import fold
 from bot.dialogue.flow import Flow, Kind, Step
 from bot.dialogue.handoff import centre_text
 from bot.dialogue.places import PlaceAnswers
 from bot.dialogue.replies import Ask, Option, Reply, Say, Turn
-from bot.dialogue.showing import Shower
-from bot.dialogue.state import Answer, Input, Pending, State
+from bot.dialogue.state import Input, Pending, State
 from bot.dialogue.understand import (
     band_of,
     guess_choice,
@@ -23,36 +21,14 @@ from bot.dialogue.understand import (
     parse_phone,
     words,
 )
-from bot.messages import Messages
-from bot.resources import Resources
 
 MISSES_BEFORE_HELP = 2  # answers not understood in a row before a volunteer is offered
 
 
 class AnswerKinds(PlaceAnswers):
-    """The understanding of answers; the engine supplies the moves below."""
+    """The understanding of answers; the engine supplies the moves (see PlaceAnswers)."""
 
-    msg: Messages
-    show: Shower
-    res: Resources
     greetings: frozenset[str]  # "bonjour", "hello", "مرحبا"… in every language, folded
-
-    def _accept(
-        self,
-        flow: Flow,
-        step: Step,
-        state: State,
-        value: Answer,
-        today: date,
-        exact: int | None = None,
-    ) -> Turn:
-        raise NotImplementedError
-
-    def _reask(self, flow: Flow, state: State, key: str, today: date, **fields: Any) -> Turn:
-        raise NotImplementedError
-
-    def _enter(self, flow: Flow, state: State, replies: list[Reply], today: date) -> Turn:
-        raise NotImplementedError
 
     def _missed(self, flow: Flow, state: State) -> tuple[State, list[Reply]]:
         """One more answer not understood here; from the second, a volunteer is offered (with
