@@ -29,6 +29,11 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
         return 2
+    if found.outcome is Outcome.DEPARTMENT and found.department is not None:
+        towns = ", ".join(c.name for c in res.gazetteer.largest(found.department, 4))
+        name = res.gazetteer.department_name(found.department)
+        print(f"'{args.where}' is the department {name}; give a commune: {towns}…", file=sys.stderr)
+        return 2
     if found.outcome is Outcome.OUTSIDE:
         where = found.outside
         named = f"{where.name} ({where.department_name})" if where else args.where

@@ -73,6 +73,12 @@ def test_unknown_place_exits_1_with_closest_names(capsys: pytest.CaptureFixture[
     assert "unknown place" in err and "closest names:" in err
 
 
+def test_a_department_asks_for_a_commune(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "--where", "Haute-Vienne", "--need", "fle")
+    assert code == 2 and out == ""
+    assert "department Haute-Vienne; give a commune: Limoges" in err
+
+
 def test_place_outside_region(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "--where", "Toulouse", "--need", "fle")
     assert code == 1
