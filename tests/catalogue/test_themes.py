@@ -65,7 +65,8 @@ NEEDS = [
     ("cooking", "pre_qualification"),
     # Arabic, with its letter variants and diacritics
     ("كمبيوتر", "numerique"),
-    ("كـمـبـيـوتـر", "numerique"),
+    ("كـمـبـيـوتـر", "numerique"),  # tatweel
+    ("كُمْبْيُوتَر", "numerique"),  # diacritics
     ("أريد تعلم اللغة الفرنسية", "fle"),
     ("اريد تعلم اللغه الفرنسيه", "fle"),
     ("القراءة والكتابة", "savoirs_de_base"),
