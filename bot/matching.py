@@ -121,7 +121,7 @@ class Matcher:
         self._remote_sorted: dict[str, list[tuple[float, int, int]]] = {}
 
     def suggest(self, profile: Profile, today: date, limit: int = 3) -> MatchResult:
-        themes = profile.themes or tuple({*self.index.by_theme, *self.index.remote})
+        themes = profile.themes or tuple(sorted({*self.index.by_theme, *self.index.remote}))
         weights = {t: THEME_WEIGHTS[min(i, len(THEME_WEIGHTS) - 1)] for i, t in enumerate(themes)}
         today_n = today.toordinal()
         radius = profile.radius_km
