@@ -275,7 +275,7 @@ def test_see_more_only_when_more_exists(small: Engine) -> None:
 def test_every_question_not_strictly_needed_has_a_dont_know(resources: Resources) -> None:
     flow = resources.flows["beneficiary"]
     needed = {"language", "consent"}  # settings; the place is typed, the need has "unsure"
-    before_results = [s for s in flow.steps[: flow.step_ids().index("results")]]
+    before_results = flow.steps[: flow.step_ids().index("results")]
     asked = [s for s in before_results if s.choices and s.id not in needed]
     assert [s.id for s in asked] == [
         *("need", "school", "speaks_french", "age", "jobseeker", "mobility"),
