@@ -12,7 +12,7 @@ from bot.dialogue.flow import Flow, Kind, Step
 from bot.dialogue.profile import answer_text, build_profile, place_answer
 from bot.dialogue.replies import Ask, Card, Expect, Option, Reply, Results, Say
 from bot.dialogue.state import State
-from bot.matching import Suggestion
+from bot.matching import Profile, Suggestion
 from bot.reasons import reason, widening_note
 from bot.resources import Resources
 
@@ -134,7 +134,7 @@ class Shower:
             intro = self.msg.get("results_intro" if state.page == 0 else "results_more_intro", lang)
             note = widening_note(result, self.msg, lang) if state.page == 0 else None
             text = f"{note}\n{intro}" if note else intro
-        cards = tuple(self.card(s, place.name, lang, today) for s in page)
+        cards = tuple(self.card(s, profile, lang, today) for s in page)
         shown = state.answers.get(step.id)
         seen = list(shown) if isinstance(shown, list) else []
         seen += [s.offer.id for s in page if s.offer.id not in seen]
@@ -147,7 +147,7 @@ class Shower:
             Ask(step.id, self.step_text(flow, step, state), "choice", options),
         ]
 
-    def card(self, s: Suggestion, place_name: str, lang: str, today: date) -> Card:
+    def card(self, s: Suggestion, profile: Profile, lang: str, today: date) -> Card:
         o: Offer = s.offer
         place = None
         if not s.remote and o.places:  # the place the distance was measured to
@@ -164,7 +164,9 @@ class Shower:
         return Card(
             offer_id=o.id,
             title=o.title,
-            reason=reason(s, place_name, self.msg, today, lang),
+            reason=reason(
+                s, profile.place.name, self.msg, today, lang, profile.themes, profile.travel
+            ),
             themes=tuple(t.value for t in o.known_themes),
             distance_km=s.distance_km,
             commune=s.commune,

@@ -26,12 +26,20 @@ def test_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
     assert data["widened"] is False
     assert 1 <= len(data["suggestions"]) <= 3
     for s in data["suggestions"]:
-        assert set(s) == {"id", "title", "themes", "distance_km", "commune", "reason"}
+        assert set(s) == {
+            "id",
+            "title",
+            "themes",
+            "distance_km",
+            "beyond_reach",
+            "commune",
+            "reason",
+        }
         assert "savoirs_de_base" in s["themes"]
         assert "gratuit" in s["reason"]
     first = data["suggestions"][0]
     assert first["commune"] == "Guéret" and first["distance_km"] < 2
-    assert first["reason"].startswith("À Guéret · gratuit · ")
+    assert first["reason"].startswith("Pour lire, écrire et compter · À Guéret · gratuit · ")
 
 
 def test_json_widened_and_limit(capsys: pytest.CaptureFixture[str]) -> None:
