@@ -8,7 +8,7 @@ travelling sets the reach (the flow's mobility step gives `travel` and `radius_k
 - otherwise on-site offers within reach come first, remote ones after;
 - when nothing on site lies within reach the search widens (further, then the department, then
   the region) and the result says so; remote offers then come first, except for a person whose
-  main need is reading, writing or basic digital skills: a course at a distance does not fit
+  needs include reading, writing or basic digital skills: a course at a distance does not fit
   them, so they get the nearest on-site offers (and, from the dialogue, a volunteer) instead.
 
 Bus and train reach is a plain radius: there is no timetable data to follow the lines.
@@ -86,8 +86,9 @@ class Profile:
 
     @property
     def on_site_need(self) -> bool:
-        """Is the main need one that a course at a distance does not meet?"""
-        return bool(self.themes) and self.themes[0] in ON_SITE_NEEDS
+        """Is reading, writing or basic digital among the needs (a course at a distance, which
+        needs reading and a device, does not meet them)?"""
+        return any(t in ON_SITE_NEEDS for t in self.themes)
 
 
 @dataclass(frozen=True, slots=True)
