@@ -12,6 +12,7 @@ from bot.dialogue.flow import Flow, Kind, Step
 from bot.dialogue.profile import answer_text, build_profile, place_answer
 from bot.dialogue.replies import Ask, Card, Expect, Option, Reply, Results, Say
 from bot.dialogue.state import State
+from bot.dialogue.way_forward import way_forward
 from bot.matching import Profile, Suggestion
 from bot.reasons import reason, widening_note
 from bot.resources import Resources
@@ -127,9 +128,18 @@ class Shower:
         result = self.res.matcher.suggest(profile, today, limit=wanted + 1)
         page = result.suggestions[PAGE * state.page : wanted]
         has_more = len(result.suggestions) > wanted
-        if not page:
-            key = "results_none" if state.page == 0 else "results_no_more"
-            text = self.msg.get(key, lang)
+        if not page and state.page == 0:  # never a bare "nothing found": a way forward
+            text = way_forward(
+                profile,
+                self.res.matcher,
+                self.res.centres,
+                self.msg,
+                lang,
+                today,
+                state.context.get("source"),
+            )
+        elif not page:
+            text = self.msg.get("results_no_more", lang)
         else:
             intro = self.msg.get("results_intro" if state.page == 0 else "results_more_intro", lang)
             note = widening_note(result, self.msg, lang) if state.page == 0 else None
