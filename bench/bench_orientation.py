@@ -9,7 +9,11 @@ cards shown are scored:
 
 - precision@1: the first card is acceptable (one of `expect`) and is none of `not_first`;
 - precision@3: acceptable cards among the first three shown, over the number shown (at most 3);
-- in reach: the first card is on site within the person's reach, or remote for "from home".
+- in reach: of the first cards shown, the share on site within the person's reach, or remote
+  for "from home".
+
+A case that expects nothing (`expect: []`: no offer is open to this person) scores 1 when no
+card is shown and the way forward is said instead.
 
 A case whose need is not understood (the engine asks the need again) scores 0. Cases marked
 `waits: lexicon` are played and reported, but left out of the figures the tests hold as a floor.
@@ -68,6 +72,7 @@ class Outcome:
     cards: tuple[Card, ...]
     reach_km: float
     stuck: str | None = None  # the step the conversation could not get past
+    way_forward: bool = False  # no card, and the way forward was said instead
 
     def acceptable(self, card: Card) -> bool:
         return card.offer_id in self.case.expect or any(t in self.case.expect for t in card.themes)
@@ -88,7 +93,13 @@ class Outcome:
         )
 
     @property
+    def expects_nothing(self) -> bool:
+        return not self.case.expect
+
+    @property
     def p1(self) -> float:
+        if self.expects_nothing:
+            return float(not self.cards and self.way_forward)
         if not self.cards:
             return 0.0
         first = self.cards[0]
@@ -96,6 +107,8 @@ class Outcome:
 
     @property
     def p3(self) -> float:
+        if self.expects_nothing:
+            return self.p1
         top = self.cards[:3]
         return sum(map(self.acceptable, top)) / len(top) if top else 0.0
 
@@ -110,10 +123,11 @@ class Figures:
 
     def of(self, outcomes: list[Outcome]) -> tuple[float, float, float]:
         n = max(len(outcomes), 1)
+        shown = [o for o in outcomes if o.cards]  # reach: of the first suggestions shown
         return (
             sum(o.p1 for o in outcomes) / n,
             sum(o.p3 for o in outcomes) / n,
-            sum(o.reached for o in outcomes) / n,
+            sum(o.reached for o in shown) / max(len(shown), 1),
         )
 
     @property
@@ -204,7 +218,8 @@ def play(engine: Engine, res: Resources, case: Case) -> Outcome:
     for _ in range(MAX_TURNS):
         for reply in turn.replies:
             if isinstance(reply, Results):
-                return Outcome(case, reply.cards, reach)
+                forward = res.messages.get("way_volunteer", case.lang) in reply.text
+                return Outcome(case, reply.cards, reach, way_forward=forward)
         inp = _answer(case, turn, tried)
         if inp is None:
             return Outcome(case, (), reach, stuck=turn.state.step)

@@ -9,9 +9,9 @@ from bot.resources import Resources
 
 # Set by the figures of this branch on the cases it can read (`waits` left out); raise them
 # when the engine gets better, never lower them to make a change pass.
-FLOOR_P1 = 0.87
-FLOOR_P3 = 0.93
-FLOOR_REACH = 0.60
+FLOOR_P1 = 0.94
+FLOOR_P3 = 0.99
+FLOOR_REACH = 0.64
 
 
 @pytest.fixture(scope="module")
@@ -48,11 +48,13 @@ def test_figures_hold_the_floor(figures: Figures) -> None:
         "issue-gueret-car-digital",
         "issue-pau-home",
         "issue-never-school-walk",
+        "issue-angouleme-19-not-registered",  # no card, but the way forward
     ],
 )
 def test_the_issues_people_get_a_fitting_first_idea(figures: Figures, case_id: str) -> None:
     (outcome,) = [o for o in figures.outcomes if o.case.id == case_id]
     assert outcome.p1 == 1.0, outcome.cards[:1]
+    assert outcome.case.expect or outcome.way_forward
 
 
 def test_on_foot_nothing_beyond_reach_is_presented_as_near(figures: Figures) -> None:
