@@ -83,7 +83,11 @@ def reason(
     return " · ".join(parts)
 
 
-def widening_note(result: MatchResult, messages: Messages, lang: str = DEFAULT_LANG) -> str | None:
+def widening_note(
+    result: MatchResult, messages: Messages, lang: str = DEFAULT_LANG, volunteer: bool = True
+) -> str | None:
+    """What the search had to do to find something; with `volunteer`, when an idea is beyond
+    the person's reach, how a volunteer can help (the chat's buttons)."""
     if result.widened is Widening.NONE:
         return None
     if result.widened is Widening.FURTHER:
@@ -95,6 +99,6 @@ def widening_note(result: MatchResult, messages: Messages, lang: str = DEFAULT_L
         )
     else:
         note = messages.get(f"widened_{result.widened.value}", lang)
-    if any(s.beyond_reach for s in result.suggestions):
+    if volunteer and any(s.beyond_reach for s in result.suggestions):
         note += "\n" + messages.get("widened_volunteer", lang)
     return note

@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(out, ensure_ascii=False))
         return 0
     print(f"{place.name} · {', '.join(res.lexicon.label(t) for t in need.themes[:2])}")
-    if note := widening_note(result, res.messages):
+    if note := widening_note(result, res.messages, volunteer=False):
         print(note)
     if not result.suggestions:
         print("(aucune offre)")

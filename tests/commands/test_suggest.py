@@ -143,3 +143,15 @@ def test_entry_points(command: list[str]) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["place"]["name"] == "Bordeaux"
+
+
+def test_travel_sets_the_reach(capsys: pytest.CaptureFixture[str]) -> None:
+    need = ["--where", "Pau", "--need", "trouver mon métier", "--json"]
+    code, out, _ = run(capsys, *need, "--travel", "home")
+    assert code == 0
+    home = json.loads(out)["suggestions"]
+    assert home and all(s["distance_km"] is None for s in home)  # remote only
+    code, out, _ = run(capsys, *need, "--travel", "walk")
+    walking = json.loads(out)["suggestions"]
+    far = [s for s in walking if s["distance_km"] is not None and s["distance_km"] > 3]
+    assert far and all(s["beyond_reach"] and "loin à pied" in s["reason"] for s in far)
