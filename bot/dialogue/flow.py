@@ -57,7 +57,7 @@ class ChoiceData(Strict):
 
     themes: list[Theme] = []
     age: int | None = Field(default=None, ge=14, le=99)
-    radius_km: float | None = Field(default=None, gt=0, le=200)  # how far the person can go
+    radius_km: float | None = Field(default=None, gt=0, le=200)
     travel: Literal["walk", "bike", "bus", "car", "home"] | None = None  # how they get there
     jobseeker: bool | None = None
     rsa: bool | None = None
