@@ -32,7 +32,12 @@ def _parser() -> argparse.ArgumentParser:
     sug.add_argument("--need", required=True, help="a theme or everyday words")
     sug.add_argument("--age", type=int)
     sug.add_argument("--jobseeker", choices=["yes", "no"], help="registered at France Travail")
-    sug.add_argument("--radius", type=float, default=20.0, help="kilometres (default 20)")
+    sug.add_argument(
+        "--travel",
+        choices=["walk", "bike", "bus", "car", "home"],
+        help="how the person travels: sets the reach (walk 3 km … car 40 km; home: remote only)",
+    )
+    sug.add_argument("--radius", type=float, help="kilometres (default 20, or the travel's reach)")
     sug.add_argument("--limit", type=int, default=3)
     sug.add_argument("--json", action="store_true", help="print one JSON object")
     sug.add_argument("--catalogue", type=Path, default=CATALOGUE_DIR)

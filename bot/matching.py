@@ -1,9 +1,17 @@
-"""From a profile (place, need, situation, radius) to 2-3 ranked offers, each with a reason.
+"""From a profile (place, need, situation, travel) to 2-3 ranked offers, each with a reason.
 
 Ranking weighs theme fit, distance and how soon the next session starts. Ineligible offers
-(age, jobseeker registration, RSA-only, no open session ahead) never show. Remote offers count
-as near. When nothing on site lies within the radius the search widens: further, then the
-department, then the whole region, and the result says so.
+(age, jobseeker registration, RSA-only, no open session ahead) never show. The person's way of
+travelling sets the reach (the flow's mobility step gives `travel` and `radius_km`):
+
+- "from home": remote offers only;
+- otherwise on-site offers within reach come first, remote ones after;
+- when nothing on site lies within reach the search widens (further, then the department, then
+  the region) and the result says so; remote offers then come first, except for a person whose
+  needs include reading, writing or basic digital skills: a course at a distance does not fit
+  them, so they get the nearest on-site offers (and, from the dialogue, a volunteer) instead.
+
+Bus and train reach is a plain radius: there is no timetable data to follow the lines.
 """
 
 from __future__ import annotations
@@ -38,6 +46,27 @@ SOON_DAYS = 180
 FREE_BONUS = 0.1
 
 
+class Travel(StrEnum):
+    WALK = "walk"
+    BIKE = "bike"
+    BUS = "bus"
+    CAR = "car"
+    HOME = "home"
+
+
+# How far each way of travelling reaches, when the flow gives no `radius_km` of its own.
+TRAVEL_REACH_KM: dict[Travel, float] = {
+    Travel.WALK: 3.0,
+    Travel.BIKE: 10.0,
+    Travel.BUS: 25.0,
+    Travel.CAR: 40.0,
+    Travel.HOME: 0.0,
+}
+# Needs that a course at a distance does not meet (it needs reading and a device): a remote
+# offer is never proposed first for them, unless the person chose "from home".
+ON_SITE_NEEDS = frozenset({"alphabetisation", "savoirs_de_base", "numerique"})
+
+
 class Widening(StrEnum):
     NONE = "none"
     FURTHER = "further"
@@ -52,7 +81,14 @@ class Profile:
     age: int | None = None
     jobseeker: bool | None = None
     rsa: bool | None = None
-    radius_km: float = DEFAULT_RADIUS_KM
+    radius_km: float = DEFAULT_RADIUS_KM  # the reach: how far the person can go
+    travel: Travel | None = None
+
+    @property
+    def on_site_need(self) -> bool:
+        """Is reading, writing or basic digital among the needs (a course at a distance, which
+        needs reading and a device, does not meet them)?"""
+        return any(t in ON_SITE_NEEDS for t in self.themes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +99,7 @@ class Suggestion:
     commune: str | None  # where the nearest place of the offer is
     start: date | None  # None: join now / at any time
     score: float
+    beyond_reach: bool = False  # on site, further than the person said they can go
 
     @property
     def remote(self) -> bool:
@@ -124,23 +161,30 @@ class Matcher:
         themes = profile.themes or tuple(sorted({*self.index.by_theme, *self.index.remote}))
         weights = {t: THEME_WEIGHTS[min(i, len(THEME_WEIGHTS) - 1)] for i, t in enumerate(themes)}
         today_n = today.toordinal()
+        remote = _Best(limit)
+        if profile.travel is Travel.HOME:
+            self._add_remote(profile, weights, today_n, remote)
+            found = tuple(self._suggestion(c, profile) for c in remote.top())
+            return MatchResult(profile, found, Widening.NONE, 0.0)
         radius = profile.radius_km
-        best = _Best(limit)
-        self._add_remote(profile, weights, today_n, best)
-        self._add_near(profile, weights, today_n, radius, best)
+        near = _Best(limit)
+        self._add_near(profile, weights, today_n, radius, near)
         widened = Widening.NONE
-        if not best.on_site:
+        if not near.on_site:
             for step, r, spots in self._wider(profile, themes, today_n, radius):
                 wider = _Best(limit)
-                for cand in best.by_offer.values():  # the remote ones
-                    wider.add(cand)
                 self._add_spots(profile, weights, today_n, r, spots, wider)
                 if wider.on_site:
-                    best, widened, radius = wider, step, r
+                    near, widened, radius = wider, step, r
                     break
-        return MatchResult(
-            profile, tuple(self._suggestion(c, profile.place) for c in best.top()), widened, radius
+        if widened is Widening.NONE or not profile.on_site_need:
+            self._add_remote(profile, weights, today_n, remote)
+        # on site within reach first; when nothing is within reach, remote offers first
+        ordered = (
+            near.top() + remote.top() if widened is Widening.NONE else remote.top() + near.top()
         )
+        found = tuple(self._suggestion(c, profile) for c in ordered[:limit])
+        return MatchResult(profile, found, widened, radius)
 
     # -- candidates ----------------------------------------------------------------------
 
@@ -298,10 +342,10 @@ class Matcher:
             consider(s for t in themes for s in by_cell.get((t, i, j), ()))
         return best
 
-    def _suggestion(self, cand: _Cand, place: Place) -> Suggestion:
+    def _suggestion(self, cand: _Cand, profile: Profile) -> Suggestion:
         score, o, d, commune, start = cand
         if d is not None:  # the great-circle distance, for the few that are shown
-            d = self._exact_distance(o, place, d)
+            d = self._exact_distance(o, profile.place, d)
         return Suggestion(
             o,
             self.catalogue.offer(o),
@@ -309,6 +353,7 @@ class Matcher:
             commune,
             date.fromordinal(start) if start else None,
             round(score, 3),
+            d is not None and d > profile.radius_km,
         )
 
     def _exact_distance(self, o: int, place: Place, approx: float) -> float:

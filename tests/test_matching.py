@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from bot.catalogue.gazetteer import Gazetteer, Place, place_of
-from bot.matching import Matcher, Profile, Widening
+from bot.catalogue.model import Theme
+from bot.matching import TRAVEL_REACH_KM, Matcher, Profile, Travel, Widening
 from bot.messages import Messages
 from bot.reasons import reason, widening_note
 from tests.conftest import TODAY, offer
@@ -123,7 +124,9 @@ def test_widening_goes_further_first(
     assert result.widened is Widening.FURTHER
     assert result.radius_km == 40
     assert widening_note(result, messages) == (
-        "Rien à moins de 10 km. Voici des offres jusqu'à 40 km."
+        "Rien à moins de 10 km. Voici des offres jusqu'à 40 km.\n"
+        "C'est loin pour vous. Un bénévole peut vous aider à trouver comment y aller. "
+        "Touchez « Continuer », puis « Un bénévole m'appelle »."
     )
 
 
@@ -221,3 +224,91 @@ def test_nothing_anywhere_is_an_empty_result(matcher_for: Build, gazetteer: Gaze
     m = matcher_for([offer(id="fle-1", themes=["fle"])])
     result = m.suggest(Profile(place(gazetteer, GUERET), ("iae",)), date(2026, 11, 26))
     assert result.suggestions == ()
+
+
+# -- travel: the reach of each way of getting around ------------------------------------------
+
+REMOTE = {"mode": "remote", "places": [], "permanent_entry": True, "sessions": []}
+
+
+def travelling(g: Gazetteer, travel: Travel, *themes: Theme) -> Profile:
+    return Profile(
+        place(g, GUERET),
+        themes or ("projet_pro",),
+        radius_km=TRAVEL_REACH_KM[travel],
+        travel=travel,
+    )
+
+
+def test_by_car_an_on_site_offer_in_reach_comes_before_a_remote_one(
+    matcher_for: Build, gazetteer: Gazetteer
+) -> None:
+    m = matcher_for(
+        [
+            offer(id="remote", themes=["projet_pro"], **REMOTE),
+            offer(id="souterraine", themes=["projet_pro"], places=at(LA_SOUTERRAINE)),
+        ]
+    )
+    result = m.suggest(travelling(gazetteer, Travel.CAR), TODAY)
+    assert ids(result) == ["souterraine", "remote"]
+    assert not result.suggestions[0].beyond_reach
+
+
+def test_from_home_only_remote_offers_and_no_widening(
+    matcher_for: Build, gazetteer: Gazetteer
+) -> None:
+    m = matcher_for(
+        [
+            offer(id="here", themes=["projet_pro"]),  # in Guéret itself
+            offer(id="remote", themes=["projet_pro"], **REMOTE),
+        ]
+    )
+    result = m.suggest(travelling(gazetteer, Travel.HOME), TODAY)
+    assert ids(result) == ["remote"]
+    assert result.widened is Widening.NONE
+
+
+def test_on_foot_a_far_offer_is_marked_beyond_reach_after_a_remote_one(
+    matcher_for: Build, gazetteer: Gazetteer, messages: Messages
+) -> None:
+    m = matcher_for(
+        [
+            offer(id="aubusson", themes=["projet_pro"], places=at(AUBUSSON)),
+            offer(id="remote", themes=["projet_pro"], **REMOTE),
+        ]
+    )
+    profile = travelling(gazetteer, Travel.WALK)
+    result = m.suggest(profile, TODAY)
+    assert ids(result) == ["remote", "aubusson"]
+    far = result.suggestions[1]
+    assert far.beyond_reach
+    text = reason(far, "Guéret", messages, TODAY, need=profile.themes, travel=Travel.WALK)
+    assert "C'est à 33 km. C'est loin à pied." in text
+    assert "bénévole" in (widening_note(result, messages) or "")
+
+
+def test_reading_need_out_of_reach_gets_no_remote_course(
+    matcher_for: Build, gazetteer: Gazetteer
+) -> None:
+    m = matcher_for(
+        [
+            offer(id="aubusson", themes=["alphabetisation"], places=at(AUBUSSON)),
+            offer(id="remote", themes=["alphabetisation"], **REMOTE),
+        ]
+    )
+    result = m.suggest(travelling(gazetteer, Travel.WALK, "alphabetisation"), TODAY)
+    assert ids(result) == ["aubusson"]
+
+
+def test_reason_says_why_and_how(
+    matcher_for: Build, gazetteer: Gazetteer, messages: Messages
+) -> None:
+    m = matcher_for(
+        [offer(id="a-1", places=at(LA_SOUTERRAINE), sessions=[{"start": "2027-01-14"}])]
+    )
+    profile = travelling(gazetteer, Travel.CAR, "savoirs_de_base")
+    (s,) = m.suggest(profile, TODAY).suggestions
+    assert reason(s, "Guéret", messages, TODAY, need=profile.themes, travel=Travel.CAR) == (
+        "Pour lire, écrire et compter · À 31 km de Guéret, en voiture · gratuit · "
+        "commence le 14 janvier"
+    )

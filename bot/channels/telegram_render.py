@@ -126,21 +126,23 @@ def international(phone: str) -> str:
 
 
 def card_html(card: Card, messages: Messages, lang: str, phone_label: str) -> str:
-    lines = [
-        f"▶ <b>{html.escape(card.title, quote=False)}</b>",
-        html.escape(card.reason, quote=False),
-    ]
-    for label, value in card.lines:
+    """Title, summary, reason, the labelled lines (the map link beside the first, the place),
+    and for another language than French the block to show a volunteer."""
+    lines = [f"▶ <b>{html.escape(card.title, quote=False)}</b>"]
+    if card.summary:
+        lines.append(f"<i>{html.escape(card.summary, quote=False)}</i>")
+    lines.append(html.escape(card.reason, quote=False))
+    for n, (label, value) in enumerate(card.lines):
         if label == phone_label:
             value = international(value)
-        lines.append(
-            f"<b>{html.escape(label, quote=False)}</b> : {html.escape(value, quote=False)}"
-        )
-    if card.lat is not None and card.lon is not None:
-        url = html.escape(map_url(card.lat, card.lon), quote=True)
-        lines.append(
-            f'<a href="{url}">{html.escape(messages.get("card_map_button", lang), quote=False)}</a>'
-        )
+        line = f"<b>{html.escape(label, quote=False)}</b> : {html.escape(value, quote=False)}"
+        if n == 0 and card.lat is not None and card.lon is not None:
+            url = html.escape(map_url(card.lat, card.lon), quote=True)
+            button = html.escape(messages.get("card_map_button", lang), quote=False)
+            line += f' · <a href="{url}">{button}</a>'
+        lines.append(line)
+    if card.for_volunteer:
+        lines.append(f"<code>{html.escape(card.for_volunteer, quote=False)}</code>")
     return "\n".join(lines)
 
 

@@ -68,8 +68,11 @@ def _said(text: str, **extra: Any) -> dict[str, Any]:
 
 
 def card_text(card: Card) -> str:
-    lines = [f"▶ {card.title}", f"  {card.reason}"]
+    lines = [f"▶ {card.title}"]
+    lines += [f"  {card.summary}"] if card.summary else []
+    lines.append(f"  {card.reason}")
     lines += [f"  {label} : {value}" for label, value in card.lines]
+    lines += [f"  {card.for_volunteer}"] if card.for_volunteer else []
     return "\n".join(lines)
 
 

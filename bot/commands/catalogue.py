@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
+from bot.catalogue.falc import falc_warnings
 from bot.catalogue.lheo import ImportReport, Scope
 from bot.catalogue.lheo_parallel import import_rows
 from bot.catalogue.lheo_write import write_offers
@@ -17,8 +19,10 @@ from bot.catalogue.load import (
     summary_line,
 )
 from bot.commands.common import parse_today
+from bot.dialogue.lint import FalcRules, falc_faults
+from bot.paths import FLOWS_DIR
 from bot.resources import load_base
-from bot.yamlsrc import DataError
+from bot.yamlsrc import DataError, read_source, validate
 
 
 def run(args: argparse.Namespace) -> int:
@@ -32,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
     files = offer_files(directory)
     offers, problems = read_offers(files, directory, gazetteer)
     problems += stale_warnings(offers, parse_today(args.today))
+    problems += falc_warnings(offers, falc_check())
     problems.sort(key=lambda p: (p.path, p.line))
     errors = [p for p in problems if not p.warning]
     for problem in problems:
@@ -43,6 +48,13 @@ def run(args: argparse.Namespace) -> int:
         + summary_line(catalogue, gazetteer)
     )
     return 1 if errors else 0
+
+
+def falc_check() -> Callable[[str], list[str]]:
+    """The flows' easy-read rules, as a check of one French text (no rules file: defaults)."""
+    path = FLOWS_DIR / "falc.yaml"
+    rules = validate(read_source(path), FalcRules) if path.exists() else FalcRules()
+    return lambda text: falc_faults(text, rules)
 
 
 def import_lheo(args: argparse.Namespace) -> int:

@@ -8,7 +8,7 @@ import sys
 
 from bot.catalogue.gazetteer import Outcome
 from bot.commands.common import parse_today, report_data_error
-from bot.matching import Profile
+from bot.matching import DEFAULT_RADIUS_KM, TRAVEL_REACH_KM, Profile, Travel
 from bot.reasons import reason, widening_note
 from bot.resources import load_resources
 from bot.yamlsrc import DataError
@@ -54,9 +54,15 @@ def run(args: argparse.Namespace) -> int:
         return 1
     jobseeker = None if args.jobseeker is None else args.jobseeker == "yes"
     place = found.place
-    profile = Profile(place, need.themes, args.age, jobseeker, radius_km=args.radius)
+    travel = Travel(args.travel) if args.travel else None
+    reach = DEFAULT_RADIUS_KM if travel is None else TRAVEL_REACH_KM[travel]
+    radius = args.radius if args.radius is not None else reach
+    profile = Profile(place, need.themes, args.age, jobseeker, radius_km=radius, travel=travel)
     result = res.matcher.suggest(profile, today, limit=max(args.limit, 1))
-    reasons = [reason(s, place.name, res.messages, today) for s in result.suggestions]
+    reasons = [
+        reason(s, place.name, res.messages, today, need=profile.themes, travel=travel)
+        for s in result.suggestions
+    ]
     if args.json:
         out = {
             "place": {"insee": place.insee, "name": place.name, "lat": place.lat, "lon": place.lon},
@@ -67,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
                     "title": s.offer.title,
                     "themes": list(s.offer.themes),
                     "distance_km": s.distance_km,
+                    "beyond_reach": s.beyond_reach,
                     "commune": s.commune,
                     "reason": r,
                 }
@@ -76,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(out, ensure_ascii=False))
         return 0
     print(f"{place.name} · {', '.join(res.lexicon.label(t) for t in need.themes[:2])}")
-    if note := widening_note(result, res.messages):
+    if note := widening_note(result, res.messages, volunteer=False):
         print(note)
     if not result.suggestions:
         print("(aucune offre)")

@@ -65,6 +65,7 @@ class ChoiceData(Strict):
     )
     dont_know: bool = False  # "je ne sais pas": typed "jsp", "idk", "не знаю"… picks it
     radius_km: float | None = Field(default=None, gt=0, le=200)
+    travel: Literal["walk", "bike", "bus", "car", "home"] | None = None  # how they get there
     jobseeker: bool | None = None
     rsa: bool | None = None
     lang: str | None = None  # the language step: switches the conversation's language

@@ -7,8 +7,8 @@ from typing import Any
 from bot.catalogue.gazetteer import Place
 from bot.catalogue.model import Theme
 from bot.dialogue.flow import ChoiceData, Flow, Kind, Step, ThemeRule
-from bot.dialogue.state import Answer, State
-from bot.matching import DEFAULT_RADIUS_KM, Profile
+from bot.dialogue.state import Answer, State, exact_answer
+from bot.matching import DEFAULT_RADIUS_KM, TRAVEL_REACH_KM, Profile, Travel
 
 
 def matches(when: dict[str, str | list[str]], answers: dict[str, Answer]) -> bool:
@@ -68,15 +68,24 @@ def build_profile(flow: Flow, step: Step, state: State, place: Place) -> Profile
     radius = DEFAULT_RADIUS_KM
     jobseeker: bool | None = None
     rsa: bool | None = None
+    travel: Travel | None = None
     for data in chosen_data(flow, state):
         age = data.age if data.age is not None else age
+        if data.travel is not None:
+            travel = Travel(data.travel)
+            radius = TRAVEL_REACH_KM[travel]
         radius = data.radius_km if data.radius_km is not None else radius
         jobseeker = data.jobseeker if data.jobseeker is not None else jobseeker
         rsa = data.rsa if data.rsa is not None else rsa
     for s in flow.steps:  # a number step may give the age itself
         if s.kind is Kind.NUMBER and s.id == "age" and isinstance(state.answers.get(s.id), int):
             age = int(state.answers[s.id])  # type: ignore[arg-type]
-    return Profile(place, themes_for(step.themes, flow, state), age, jobseeker, rsa, radius)
+        # an age typed on a step of bands ("19" on 18-25): the exact age decides eligibility
+        exact = exact_answer(state.answers, s.id)
+        if exact is not None and any(c.data.ages or c.data.age for c in s.choices):
+            age = exact
+    themes = themes_for(step.themes, flow, state)
+    return Profile(place, themes, age, jobseeker, rsa, radius, travel)
 
 
 def answer_text(step: Step, value: Any, lang: str, yes: str, no: str) -> str:

@@ -61,6 +61,8 @@ class Card:
     lat: float | None = None
     lon: float | None = None
     languages: tuple[str, ...] = ()
+    summary: str = ""  # the offer in easy-read words (French, as the catalogue)
+    for_volunteer: str | None = None  # a short French block the person can show a volunteer
 
 
 @dataclass(frozen=True, slots=True)

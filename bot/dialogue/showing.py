@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 from datetime import date
-from functools import lru_cache
 from typing import Any
 
 from bot.catalogue.gazetteer import Commune, Place
 from bot.catalogue.model import Location, Offer
+from bot.catalogue.plain import load_plain_words
 from bot.dialogue.flow import Flow, Kind, Step
 from bot.dialogue.profile import answer_text, build_profile, place_answer
 from bot.dialogue.replies import Ask, Card, Expect, Option, Reply, Results, Say
 from bot.dialogue.state import State
-from bot.matching import Suggestion
-from bot.reasons import reason, widening_note
+from bot.dialogue.way_forward import way_forward
+from bot.matching import Profile, Suggestion
+from bot.reasons import format_date, reason, widening_note
 from bot.resources import Resources
 
 PAGE = 3
+CARD_LINES = 7  # a card: title, summary, reason, then labelled lines up to this many in all
+FRENCH = "fr"
 CARD_CACHE = 20_000  # cards' labelled lines kept, by (offer, language, place)
 _EXPECTS: dict[Kind, Expect] = {
     Kind.CHOICE: "choice",
@@ -36,6 +39,7 @@ class Shower:
         self.res = resources
         self.msg = resources.messages
         self._lines: dict[tuple[str, str, int], tuple[tuple[str, str], ...]] = {}
+        self.plain = load_plain_words()
 
     # -- questions ----------------------------------------------------------------------------
 
@@ -127,14 +131,23 @@ class Shower:
         result = self.res.matcher.suggest(profile, today, limit=wanted + 1)
         page = result.suggestions[PAGE * state.page : wanted]
         has_more = len(result.suggestions) > wanted
-        if not page:
-            key = "results_none" if state.page == 0 else "results_no_more"
-            text = self.msg.get(key, lang)
+        if not page and state.page == 0:  # never a bare "nothing found": a way forward
+            text = way_forward(
+                profile,
+                self.res.matcher,
+                self.res.centres,
+                self.msg,
+                lang,
+                today,
+                state.context.get("source"),
+            )
+        elif not page:
+            text = self.msg.get("results_no_more", lang)
         else:
             intro = self.msg.get("results_intro" if state.page == 0 else "results_more_intro", lang)
             note = widening_note(result, self.msg, lang) if state.page == 0 else None
             text = f"{note}\n{intro}" if note else intro
-        cards = tuple(self.card(s, place.name, lang, today) for s in page)
+        cards = tuple(self.card(s, profile, lang, today) for s in page)
         shown = state.answers.get(step.id)
         seen = list(shown) if isinstance(shown, list) else []
         seen += [s.offer.id for s in page if s.offer.id not in seen]
@@ -147,7 +160,7 @@ class Shower:
             Ask(step.id, self.step_text(flow, step, state), "choice", options),
         ]
 
-    def card(self, s: Suggestion, place_name: str, lang: str, today: date) -> Card:
+    def card(self, s: Suggestion, profile: Profile, lang: str, today: date) -> Card:
         o: Offer = s.offer
         place = None
         if not s.remote and o.places:  # the place the distance was measured to
@@ -161,10 +174,13 @@ class Shower:
             if len(self._lines) > CARD_CACHE:
                 self._lines.clear()
             lines = self._lines[key] = self._card_lines(o, lang, place)
+        title = self.plain(o.title)
         return Card(
             offer_id=o.id,
-            title=o.title,
-            reason=reason(s, place_name, self.msg, today, lang),
+            title=title,
+            reason=reason(
+                s, profile.place.name, self.msg, today, lang, profile.themes, profile.travel
+            ),
             themes=tuple(o.themes),
             distance_km=s.distance_km,
             commune=s.commune,
@@ -173,56 +189,64 @@ class Shower:
             lat=place.lat if place else None,
             lon=place.lon if place else None,
             languages=tuple(o.languages),
+            summary=self.plain(o.summary),
+            for_volunteer=None if lang == FRENCH else self._for_volunteer(s, title, place, today),
         )
+
+    def _address(self, o: Offer, place: Location | None, lang: str) -> str:
+        if place is None:
+            return f"{o.organisation.name}, {self.msg.get('card_remote', lang)}"
+        commune = self._commune_name(place.insee) or ""
+        address = f"{place.address}, {place.postal_code or ''} {commune}".replace("  ", " ")
+        return f"{o.organisation.name}, {address}"
+
+    def _for_volunteer(self, s: Suggestion, title: str, place: Location | None, today: date) -> str:
+        """ "Pour le bénévole : title · where · when · phone", in French whatever the language:
+        the person shows it to a volunteer or at the door."""
+        m, o = self.msg, s.offer
+        when = (
+            m.get("reason_anytime", FRENCH)
+            if s.start is None
+            else m.get("reason_starts", FRENCH, date=format_date(s.start, m, FRENCH, today))
+        )
+        contact = o.contact.phone or o.contact.email or o.contact.url
+        parts = [title, self._address(o, place, FRENCH), when, contact]
+        return m.get("card_for_volunteer", FRENCH) + " " + " · ".join(p for p in parts if p)
 
     def _card_lines(
         self, o: Offer, lang: str, place: Location | None
     ) -> tuple[tuple[str, str], ...]:
-        """The labelled lines of a card: they depend on the offer, the language and the place."""
-        m = self.msg
-        lines: list[tuple[str, str]] = [(m.get("card_organisation", lang), o.organisation.name)]
-        if place is None:
-            lines.append((m.get("card_address", lang), m.get("card_remote", lang)))
-        else:
-            commune = self._commune_name(place.insee) or ""
-            address = f"{place.address}, {place.postal_code or ''} {commune}".replace("  ", " ")
-            lines.append((m.get("card_address", lang), address))
+        """The labelled lines of a card, most useful first, so that a card stays about seven
+        lines long (title, summary, reason, these): where, how to reach them, how to register,
+        then pay, documents and hours while there is room."""
+        m, plain = self.msg, self.plain
+        lines: list[tuple[str, str]] = [(m.get("card_where", lang), self._address(o, place, lang))]
         contact = o.contact
         for key, value in (
             ("card_phone", contact.phone),
             ("card_email", contact.email),
             ("card_website", contact.url),
-            ("card_register", contact.how_to_register),
         ):
             if value:
                 lines.append((m.get(key, lang), value))
+                break
         prescription = o.eligibility.prescription
-        if prescription.required and prescription.by:
-            lines.append((m.get("card_prescription", lang), ", ".join(prescription.by)))
-        if o.weekly_hours:
-            hours = m.get("card_weekly_hours_value", lang, hours=f"{o.weekly_hours:g}")
-            lines.append((m.get("card_weekly_hours", lang), hours))
+        if contact.how_to_register:
+            lines.append((m.get("card_register", lang), plain(contact.how_to_register)))
+        elif prescription.required and prescription.by:
+            by = ", ".join(plain(b) for b in prescription.by)
+            lines.append((m.get("card_prescription", lang), by))
         if o.cost.trainee_pay:
             lines.append((m.get("card_pay", lang), m.get("card_pay_value", lang)))
+        if o.documents:
+            lines.append((m.get("card_documents", lang), "; ".join(map(plain, o.documents))))
         if o.opening_hours:
             lines.append((m.get("card_hours", lang), o.opening_hours))
-        if o.documents:
-            lines.append((m.get("card_documents", lang), "; ".join(o.documents)))
-        names = self._language_names(lang)
-        lines.append(
-            (
-                m.get("card_languages", lang),
-                ", ".join(names.get(code, code) for code in o.languages),
-            )
-        )
+        room = CARD_LINES - 3 - (o.source == "example")
+        lines = lines[:room]
         if o.source == "example":
             lines.append(("⚠️", m.get("card_example", lang)))
         return tuple(lines)
-
-    @lru_cache(maxsize=16)  # noqa: B019 - one Shower per loaded set of resources
-    def _language_names(self, lang: str) -> dict[str, str]:
-        pairs = self.msg.get("language_names", lang).split("|")
-        return dict(pair.split("=", 1) for pair in pairs)
 
     def _commune_name(self, insee: str) -> str | None:
         commune = self.res.gazetteer.by_insee(insee)
@@ -267,7 +291,8 @@ class Shower:
             for o in offers:
                 if o is not None:
                     contact = o.contact.phone or o.contact.email or o.contact.url or ""
-                    lines.append(f"• {o.title} — {o.organisation.name} {contact}".rstrip())
+                    title = self.plain(o.title)
+                    lines.append(f"• {title} — {o.organisation.name} {contact}".rstrip())
         return "\n".join(lines)
 
     def summary(self, flow: Flow, step: Step, state: State, today: date) -> list[Reply]:

@@ -72,7 +72,7 @@ async def test_a_conversation_with_buttons_location_and_cards(
     assert 1 <= text.count("▶ <b>") <= 3  # 2-3 cards in one message, under the limit
     assert len(text) <= 4096 and results["parse_mode"] == "HTML"
     assert "+33 5 36 49" in text  # tap-to-call
-    assert "Documents à apporter" in text
+    assert "<i>Vous apprenez" in text  # the easy-read summary under the title
     assert '<a href="https://www.openstreetmap.org/?mlat=' in text
     labels = [b["text"] for row in results["reply_markup"]["inline_keyboard"] for b in row]
     assert "➡️ Continuer" in labels  # the question's buttons come with the cards

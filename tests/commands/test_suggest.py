@@ -26,12 +26,20 @@ def test_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
     assert data["widened"] is False
     assert 1 <= len(data["suggestions"]) <= 3
     for s in data["suggestions"]:
-        assert set(s) == {"id", "title", "themes", "distance_km", "commune", "reason"}
+        assert set(s) == {
+            "id",
+            "title",
+            "themes",
+            "distance_km",
+            "beyond_reach",
+            "commune",
+            "reason",
+        }
         assert "savoirs_de_base" in s["themes"]
         assert "gratuit" in s["reason"]
     first = data["suggestions"][0]
     assert first["commune"] == "Guéret" and first["distance_km"] < 2
-    assert first["reason"].startswith("À Guéret · gratuit · ")
+    assert first["reason"].startswith("Pour lire, écrire et compter · À Guéret · gratuit · ")
 
 
 def test_json_widened_and_limit(capsys: pytest.CaptureFixture[str]) -> None:
@@ -141,3 +149,15 @@ def test_entry_points(command: list[str]) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["place"]["name"] == "Bordeaux"
+
+
+def test_travel_sets_the_reach(capsys: pytest.CaptureFixture[str]) -> None:
+    need = ["--where", "Pau", "--need", "trouver mon métier", "--json"]
+    code, out, _ = run(capsys, *need, "--travel", "home")
+    assert code == 0
+    home = json.loads(out)["suggestions"]
+    assert home and all(s["distance_km"] is None for s in home)  # remote only
+    code, out, _ = run(capsys, *need, "--travel", "walk")
+    walking = json.loads(out)["suggestions"]
+    far = [s for s in walking if s["distance_km"] is not None and s["distance_km"] > 3]
+    assert far and all(s["beyond_reach"] and "loin à pied" in s["reason"] for s in far)

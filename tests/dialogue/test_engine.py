@@ -91,7 +91,9 @@ def test_results_are_cards_with_reasons(engine: Engine) -> None:
     card = results.cards[0]
     assert "fle" in card.themes and "gratuit" in card.reason
     labels = [label for label, _ in card.lines]
-    assert "Téléphone" in labels and "Documents à apporter" in labels
+    assert "Téléphone" in labels and "Pour s'inscrire" in labels
+    assert card.summary and 3 + len(card.lines) <= 7  # title, summary, reason: about 7 lines
+    assert card.for_volunteer is None  # French: no block to translate for a volunteer
     assert turn.state.answers["results"] == [c.offer_id for c in results.cards]
 
 

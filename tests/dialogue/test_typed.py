@@ -9,6 +9,7 @@ import pytest
 
 from bot.dialogue.engine import Engine
 from bot.dialogue.flow import load_flow
+from bot.dialogue.profile import build_profile, place_answer
 from bot.dialogue.replies import Ask, Say, Turn
 from bot.dialogue.state import Input, State, exact_answer
 from bot.messages import Messages
@@ -282,3 +283,15 @@ def test_every_question_not_strictly_needed_has_a_dont_know(resources: Resources
     ]
     for step in asked:
         assert any(c.data.dont_know for c in step.choices), step.id
+
+
+@pytest.mark.parametrize(("answer", "age"), [(Input(text="19"), 19), (Input(choice="adult"), 20)])
+def test_the_profile_takes_the_exact_age_over_the_band(
+    small: Engine, answer: Input, age: int
+) -> None:
+    turn = small.handle(at(small, "age").state, answer, TODAY)
+    flow = small.flows["test"]
+    place = place_answer(flow, turn.state)
+    assert place is not None
+    profile = build_profile(flow, flow.step("results"), turn.state, place)
+    assert profile.age == age
