@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import aiosqlite
 
+from bot.dbfile import scrub
 from bot.dialogue.replies import Event
 from bot.report import EVENT_COLUMNS, rollup
 
@@ -173,13 +174,16 @@ class Records:
     # -- erasure and retention -----------------------------------------------------------------
 
     async def erase(self, person: str) -> list[tuple[int, int]]:
-        """Every row tied to the person; returns the group messages that still show them."""
+        """Every row tied to the person; returns the group messages that still show them.
+        Call it after deleting their conversation: it ends with `scrub`, so that none of it
+        stays readable on disk."""
         self._pending = [row for row in self._pending if row[1] != person]
         async with self.db.execute(
             "DELETE FROM handoffs WHERE person = ? RETURNING group_chat_id, message_id", (person,)
         ) as cur:
             messages = [(int(r[0]), int(r[1])) async for r in cur if r[1] is not None]
         await self.db.execute("DELETE FROM events WHERE person = ?", (person,))
+        await scrub(self.db)  # nothing of them left in the WAL either
         return messages
 
     async def purge(self, now: datetime, keep: Retention) -> dict[str, int]:
