@@ -15,6 +15,8 @@ import os
 import secrets
 from pathlib import Path
 
+from bot.dbfile import PRIVATE, make_private, private_files
+
 log = logging.getLogger("repere.privacy")
 KEY_BYTES = 32
 
@@ -38,10 +40,13 @@ class Pseudonyms:
 
 def _key_file(path: Path) -> bytes:
     if path.exists():
+        make_private(path)  # made readable by others, by hand or by an older version
         return bytes.fromhex(path.read_text().strip())
     key = secrets.token_bytes(KEY_BYTES)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with private_files():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE)
     with os.fdopen(fd, "w") as f:
+        os.fchmod(fd, PRIVATE)
         f.write(key.hex())
     log.warning("no REPERE_PSEUDONYM_KEY: made one in %s (keep it with the database)", path)
     return key

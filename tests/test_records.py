@@ -99,6 +99,9 @@ def test_without_a_configured_key_one_is_made_once_and_private(tmp_path: Path) -
     assert stat.S_IMODE(os.stat(key).st_mode) == 0o600
     assert Pseudonyms.from_setting(None, db).person(7) == first.person(7)
     assert Pseudonyms.from_setting("a configured key, long enough", db).person(7) != first.person(7)
+    key.chmod(0o644)  # opened up by hand: closed again on the next start
+    assert Pseudonyms.from_setting(None, db).person(7) == first.person(7)
+    assert stat.S_IMODE(os.stat(key).st_mode) == 0o600
 
 
 async def test_many_conversations_at_once_share_the_connection_safely(
