@@ -137,6 +137,12 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX handoffs_person ON handoffs (person);
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    # 3: the random token a handoff's buttons carry (requests posted before keep their number)
+    """
+    ALTER TABLE handoffs ADD COLUMN token TEXT;
+    UPDATE handoffs SET token = CAST(id AS TEXT);
+    CREATE UNIQUE INDEX handoffs_token ON handoffs (token);
+    """,
 )
 
 
