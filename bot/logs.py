@@ -3,7 +3,8 @@
 Every record that reaches the root logger's handlers (httpx, httpcore and python-telegram-bot
 included) is masked: the configured secrets, and anything shaped like a bot token
 (`123456:ABC…`, 35 characters after the colon), in the message, its arguments, the text of
-the exception it carries and its stack. An exception nobody caught is masked the same way.
+the exception it carries and its stack. An exception nobody caught is masked the same way
+(and an unusable database file is one line, not a traceback).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import traceback
 from types import TracebackType
 
 from bot.config import Settings
+from bot.dbfile import DatabaseUnusable
 
 TOKEN = re.compile(r"(?<![0-9])[0-9]{3,}:[A-Za-z0-9_-]{35,}")
 MASK = "***"
@@ -68,7 +70,10 @@ def _mask_uncaught(redact: RedactSecrets) -> None:
     masked."""
 
     def hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
-        text = "".join(traceback.format_exception(kind, exc, tb))
+        if isinstance(exc, DatabaseUnusable):  # one line naming the file says it all
+            text = f"{exc}\n"
+        else:
+            text = "".join(traceback.format_exception(kind, exc, tb))
         sys.stderr.write(mask(text, redact.secrets))
 
     def thread_hook(args: threading.ExceptHookArgs) -> None:

@@ -151,3 +151,28 @@ async def test_nothing_erased_stays_readable_on_disk(tmp_path: Path) -> None:
     assert person.encode() not in on_disk(path)
     assert (await store.get(8)).state is not None
     await store.close()
+
+
+def test_repere_run_on_a_corrupt_file_says_so_in_one_line_and_exits(tmp_path: Path) -> None:
+    path = tmp_path / "repere.db"
+    random_bytes(path)
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": "123:TEST",
+        "REPERE_BASE_URL": "http://127.0.0.1:9/bot",  # never reached
+        "REPERE_PSEUDONYM_KEY": "k" * 32,
+        "REPERE_DB": str(path),
+    }
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert time.monotonic() - started < 20
+    assert done.returncode != 0
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith(str(path)) and "not a SQLite database" in line
