@@ -176,3 +176,16 @@ def test_repere_run_on_a_corrupt_file_says_so_in_one_line_and_exits(tmp_path: Pa
     assert done.returncode != 0
     (line,) = done.stderr.strip().splitlines()
     assert line.startswith(str(path)) and "not a SQLite database" in line
+
+
+async def test_a_check_too_long_for_a_large_healthy_file_does_not_block(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import bot.dbfile
+
+    monkeypatch.setattr(bot.dbfile, "CHECK_SECONDS", 0.0)
+    path = healthy(tmp_path / "repere.db", rows=20_000)
+    store = await SqliteStore.open(path)
+    await store.set(1, State(flow="b", version=1, step="need"), 1, NOW)
+    await store.close()
+    assert "cut short" in caplog.text

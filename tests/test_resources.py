@@ -114,3 +114,20 @@ def test_a_broken_flow_on_reload_keeps_the_running_one(api: FakeBotApi, tmp_path
         bot.terminate()
         bot.wait(15)
     assert bot.returncode is not None
+
+
+def test_start_up_refuses_a_broken_flow_naming_the_line(tmp_path: Path) -> None:
+    flows = tmp_path / "flows"
+    shutil.copytree(FLOWS_DIR, flows)
+    expected = broken_next(flows)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "chat", "--flows", str(flows)],
+        cwd=ROOT,
+        env={**os.environ, "REPERE_CACHE_DIR": str(tmp_path / "cache")},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0 and expected in done.stderr
+    assert "Traceback" not in done.stderr
