@@ -27,8 +27,11 @@ class Pseudonyms:
             raise ValueError("the pseudonym key must be at least 16 bytes")
         self._key = key
 
-    def person(self, telegram_id: int) -> str:
-        digest = hmac.new(self._key, f"tg:{telegram_id}".encode(), hashlib.sha256)
+    def person(self, chat: int | str) -> str:
+        """The pseudonym of a Telegram id, or of a chat key with its channel ("tg:123"):
+        the same for both, so keys may carry their channel without changing a pseudonym."""
+        key = chat if isinstance(chat, str) else f"tg:{chat}"
+        digest = hmac.new(self._key, key.encode(), hashlib.sha256)
         return digest.hexdigest()[:32]
 
     @classmethod

@@ -88,6 +88,7 @@ def test_pseudonyms_are_keyed_stable_and_not_the_id() -> None:
     a, b = Pseudonyms(b"k" * 32), Pseudonyms(b"j" * 32)
     assert a.person(123456789) == a.person(123456789) != b.person(123456789)
     assert "123456789" not in a.person(123456789) and len(a.person(1)) == 32
+    assert a.person("tg:123456789") == a.person(123456789)  # a chat key with its channel
     with pytest.raises(ValueError, match="16 bytes"):
         Pseudonyms(b"short")
 
