@@ -42,7 +42,8 @@ log = logging.getLogger("repere.handoff")
 PREFIX = "ho:"
 
 
-MEMBER_SECONDS = 60.0  # how long a member check is trusted
+MEMBER_SECONDS = 60.0  # how long a member check is trusted…
+OUTSIDER_SECONDS = 5.0  # …and a refusal (someone just added to the group is not kept out long)
 IN_GROUP = frozenset({"creator", "administrator", "member"})
 
 
@@ -194,7 +195,10 @@ class Desk:
         )
         if len(self._members) > 10_000:
             self._members.clear()
-        self._members[(group, user)] = (inside, now + MEMBER_SECONDS)
+        self._members[(group, user)] = (
+            inside,
+            now + (MEMBER_SECONDS if inside else OUTSIDER_SECONDS),
+        )
         return inside
 
 

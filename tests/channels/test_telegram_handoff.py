@@ -203,3 +203,20 @@ async def test_a_member_in_a_restricted_role_may_still_take_it(
         api.members[(GROUP, STRANGER["id"])] = "restricted"
         await p.tap(button(GROUP, p.take, p.text, by=STRANGER, message_id=p.message_id))
         assert snapshot(p.db)["handoffs"][0][7] == "taken"
+
+
+async def test_membership_is_asked_once_a_minute_and_a_refusal_soon_forgotten(
+    api: FakeBotApi, resources: Resources, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.channels.telegram_handoff as handoff
+
+    monkeypatch.setattr(handoff, "OUTSIDER_SECONDS", 0.0)
+    async with posted(api, resources, tmp_path / "r.db") as p:
+        api.members[(GROUP, STRANGER["id"])] = "left"
+        await p.tap(button(GROUP, p.take, p.text, by=STRANGER, message_id=p.message_id))
+        assert snapshot(p.db)["handoffs"][0][7] == "asked"
+        del api.members[(GROUP, STRANGER["id"])]  # added to the group since
+        await p.tap(button(GROUP, p.take, p.text, by=STRANGER, message_id=p.message_id))
+        await p.tap(button(GROUP, p.done, p.text, by=STRANGER, message_id=p.message_id))
+        assert snapshot(p.db)["handoffs"][0][7] == "done"
+        assert len(api.sent(method="getChatMember")) == 2
