@@ -12,7 +12,6 @@ from bot.catalogue.gazetteer import Gazetteer
 from bot.catalogue.load import Catalogue, load_catalogue
 from bot.catalogue.themes import Lexicon
 from bot.dialogue.flow import Flow, load_flows
-from bot.dialogue.lint import check_flows
 from bot.matching import Matcher
 from bot.messages import Messages
 from bot.paths import CATALOGUE_DIR, FLOWS_DIR
@@ -83,6 +82,8 @@ def check_flows_or_refuse(flows_dir: Path, glossary: Path, cache_dir: Path | Non
     next start of the same files)."""
 
     def lint() -> list[Problem]:
+        from bot.dialogue.lint import check_flows  # its models cost 50 ms to import
+
         problems = check_flows(flows_dir, glossary)
         if errors := [p for p in problems if not p.warning]:
             raise DataError(sorted(errors, key=lambda p: (p.path, p.line)))

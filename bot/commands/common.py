@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import sys
 from datetime import date
+from typing import TYPE_CHECKING
 
-from bot.dbfile import DatabaseUnusable
 from bot.yamlsrc import DataError
+
+if TYPE_CHECKING:  # aiosqlite, asyncio: not for the commands that never open the database
+    from bot.dbfile import DatabaseUnusable
 
 
 def parse_today(text: str | None) -> date:
