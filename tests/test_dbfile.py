@@ -75,6 +75,11 @@ async def test_an_unusable_file_is_refused_at_once_naming_its_path(
     assert "\n" not in line and line.startswith(f"{path}: ") and reason in line
 
 
+async def test_a_path_in_a_missing_folder_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(DatabaseUnusable, match="does not exist"):
+        await SqliteStore.open(tmp_path / "nowhere" / "repere.db")
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
 async def test_a_file_without_permission_is_refused(tmp_path: Path) -> None:
     path = healthy(tmp_path / "repere.db")
