@@ -15,6 +15,8 @@ import os
 import secrets
 from pathlib import Path
 
+from bot.dbfile import PRIVATE, make_private, private_files
+
 log = logging.getLogger("repere.privacy")
 KEY_BYTES = 32
 
@@ -25,8 +27,11 @@ class Pseudonyms:
             raise ValueError("the pseudonym key must be at least 16 bytes")
         self._key = key
 
-    def person(self, telegram_id: int) -> str:
-        digest = hmac.new(self._key, f"tg:{telegram_id}".encode(), hashlib.sha256)
+    def person(self, chat: int | str) -> str:
+        """The pseudonym of a Telegram id, or of a chat key with its channel ("tg:123"):
+        the same for both, so keys may carry their channel without changing a pseudonym."""
+        key = chat if isinstance(chat, str) else f"tg:{chat}"
+        digest = hmac.new(self._key, key.encode(), hashlib.sha256)
         return digest.hexdigest()[:32]
 
     @classmethod
@@ -38,10 +43,13 @@ class Pseudonyms:
 
 def _key_file(path: Path) -> bytes:
     if path.exists():
+        make_private(path)  # made readable by others, by hand or by an older version
         return bytes.fromhex(path.read_text().strip())
     key = secrets.token_bytes(KEY_BYTES)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with private_files():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE)
     with os.fdopen(fd, "w") as f:
+        os.fchmod(fd, PRIVATE)
         f.write(key.hex())
     log.warning("no REPERE_PSEUDONYM_KEY: made one in %s (keep it with the database)", path)
     return key

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import aiosqlite
 
+from bot.dbfile import scrub
 from bot.dialogue.replies import Event
 from bot.report import EVENT_COLUMNS, rollup
 
@@ -35,6 +37,10 @@ class HandoffRow:
     group_chat_id: int
     message_id: int | None
     status: str
+    token: str  # what the group's buttons carry: random, so that no one can guess another's
+
+
+TOKEN_BYTES = 12  # 96 bits
 
 
 def _month_start(day: date, months_back: int) -> date:
@@ -121,10 +127,11 @@ class Records:
         department: str | None,
         centre: str | None,
         now: datetime,
-    ) -> int:
+    ) -> HandoffRow:
+        token = secrets.token_urlsafe(TOKEN_BYTES)
         async with self.db.execute(
             "INSERT INTO handoffs (day, person, department, centre, group_chat_id, status,"
-            " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            " updated_at, token) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 now.date().isoformat(),
                 person,
@@ -133,11 +140,12 @@ class Records:
                 group_chat_id,
                 HANDOFF_ASKED,
                 now.isoformat(),
+                token,
             ),
         ) as cur:
             row = await cur.fetchone()
         assert row is not None
-        return int(row[0])
+        return HandoffRow(int(row[0]), group_chat_id, None, HANDOFF_ASKED, token)
 
     async def erase_handoff(self, handoff_id: int) -> None:
         await self.db.execute("DELETE FROM handoffs WHERE id = ?", (handoff_id,))
@@ -147,13 +155,16 @@ class Records:
             "UPDATE handoffs SET message_id = ? WHERE id = ?", (message_id, handoff_id)
         )
 
-    async def handoff(self, handoff_id: int) -> HandoffRow | None:
+    async def handoff(self, token: str) -> HandoffRow | None:
+        """The handoff a button names (by its token)."""
         async with self.db.execute(
-            "SELECT id, group_chat_id, message_id, status FROM handoffs WHERE id = ?",
-            (handoff_id,),
+            "SELECT id, group_chat_id, message_id, status, token FROM handoffs WHERE token = ?",
+            (token,),
         ) as cur:
             row = await cur.fetchone()
-        return HandoffRow(int(row[0]), int(row[1]), row[2], str(row[3])) if row else None
+        if row is None:
+            return None
+        return HandoffRow(int(row[0]), int(row[1]), row[2], str(row[3]), str(row[4]))
 
     async def move_handoff(
         self, handoff_id: int, to: str, volunteer: str, now: datetime
@@ -173,13 +184,16 @@ class Records:
     # -- erasure and retention -----------------------------------------------------------------
 
     async def erase(self, person: str) -> list[tuple[int, int]]:
-        """Every row tied to the person; returns the group messages that still show them."""
+        """Every row tied to the person; returns the group messages that still show them.
+        Call it after deleting their conversation: it ends with `scrub`, so that none of it
+        stays readable on disk."""
         self._pending = [row for row in self._pending if row[1] != person]
         async with self.db.execute(
             "DELETE FROM handoffs WHERE person = ? RETURNING group_chat_id, message_id", (person,)
         ) as cur:
             messages = [(int(r[0]), int(r[1])) async for r in cur if r[1] is not None]
         await self.db.execute("DELETE FROM events WHERE person = ?", (person,))
+        await scrub(self.db)  # nothing of them left in the WAL either
         return messages
 
     async def purge(self, now: datetime, keep: Retention) -> dict[str, int]:

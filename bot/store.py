@@ -137,6 +137,12 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX handoffs_person ON handoffs (person);
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    # 3: the random token a handoff's buttons carry (requests posted before keep their number)
+    """
+    ALTER TABLE handoffs ADD COLUMN token TEXT;
+    UPDATE handoffs SET token = CAST(id AS TEXT);
+    CREATE UNIQUE INDEX handoffs_token ON handoffs (token);
+    """,
 )
 
 
@@ -169,11 +175,18 @@ class SqliteStore(Store):
         remind_after: timedelta = REMINDER_AFTER,
         unconsented_expiry: timedelta = UNCONSENTED_EXPIRY,
     ) -> SqliteStore:
-        db = await aiosqlite.connect(str(path), isolation_level=None)  # each write commits
-        await db.execute("PRAGMA journal_mode=WAL")
-        await db.execute("PRAGMA synchronous=NORMAL")
-        await db.execute("PRAGMA busy_timeout=5000")
-        await migrate(db)
+        """Raises bot.dbfile.DatabaseUnusable (one line naming the path) on a file SQLite
+        cannot use, within seconds."""
+        import sqlite3
+
+        from bot.dbfile import DatabaseUnusable, open_database
+
+        db = await open_database(path)  # autocommit: each write commits
+        try:
+            await migrate(db)
+        except sqlite3.Error as exc:  # damage the quick check could not see
+            await db.close()
+            raise DatabaseUnusable(path, str(exc)) from exc
         return cls(db, expiry, remind_after, unconsented_expiry)
 
     async def get(self, chat_id: int) -> Record:

@@ -3,7 +3,8 @@
 python-telegram-bot talks to it through its real HTTP stack (`base_url`). It serves getMe,
 long-polling getUpdates, sendMessage, editMessageText, deleteMessage, answerCallbackQuery,
 setMyCommands,
-deleteWebhook and setWebhook; any other method gets 400 {"ok": false} (a 404 would read as an
+deleteWebhook, setWebhook and getChatMember (everyone is a member of every group unless a
+test says otherwise in `members`); any other method gets 400 {"ok": false} (a 404 would read as an
 invalid token). A test can plan failures, such as a 429 with retry_after.
 """
 
@@ -44,6 +45,8 @@ class FakeBotApi:
         self.on_call: Any = None
         self.record = True  # benchmarks keep no history
         self.thread: threading.Thread | None = None
+        # (chat id, user id) -> status for getChatMember ("left", "kicked", "restricted"…)
+        self.members: dict[tuple[int, int], str] = {}
 
     # -- what tests do -----------------------------------------------------------------------
 
@@ -114,6 +117,8 @@ class FakeBotApi:
             return 200, {"ok": True, "result": self._get_updates(params)}
         if method in ("sendMessage", "editMessageText"):
             return 200, {"ok": True, "result": self._message(params)}
+        if method == "getChatMember":
+            return 200, {"ok": True, "result": self._member(params)}
         if method == "getWebhookInfo":
             return 200, {
                 "ok": True,
@@ -153,6 +158,23 @@ class FakeBotApi:
         if isinstance(markup, dict) and "inline_keyboard" in markup:
             message["reply_markup"] = markup
         return message
+
+    def _member(self, params: dict[str, Any]) -> dict[str, Any]:
+        user_id = int(params.get("user_id") or 0)
+        status = self.members.get((int(params.get("chat_id") or 0), user_id), "member")
+        member: dict[str, Any] = {
+            "status": "restricted" if status.startswith("restricted") else status,
+            "user": {"id": user_id, "is_bot": False, "first_name": "U"},
+        }
+        if member["status"] == "kicked":
+            member["until_date"] = 0
+        if member["status"] == "restricted":  # "restricted" is still in, "restricted-out" not
+            member.update(
+                {key: False for key in RESTRICTED_RIGHTS},
+                is_member=status == "restricted",
+                until_date=0,
+            )
+        return member
 
     @contextmanager
     def running(self) -> Iterator[FakeBotApi]:
@@ -204,6 +226,26 @@ class FakeBotApi:
                 self.lock.notify_all()
             self.server.shutdown()
             self.server.server_close()
+
+
+RESTRICTED_RIGHTS = (
+    "can_send_messages",
+    "can_send_audios",
+    "can_send_documents",
+    "can_send_photos",
+    "can_send_videos",
+    "can_send_video_notes",
+    "can_send_voice_notes",
+    "can_send_polls",
+    "can_send_other_messages",
+    "can_add_web_page_previews",
+    "can_change_info",
+    "can_invite_users",
+    "can_pin_messages",
+    "can_manage_topics",
+    "can_edit_tag",
+    "can_react_to_messages",
+)
 
 
 def _params(content_type: str, body: bytes) -> dict[str, Any]:

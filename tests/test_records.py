@@ -42,7 +42,7 @@ async def test_purge_rolls_old_events_into_monthly_counts_and_drops_old_handoffs
     assert monthly == [("2024-10", "beneficiary", "started", None, None, "23", None, None, None, 2)]
     async with store.db.execute("SELECT person FROM events") as cur:
         assert [r[0] async for r in cur] == ["c"]
-    assert (await records.handoff(kept)) is not None and await count(store, "handoffs") == 1
+    assert (await records.handoff(kept.token)) is not None and await count(store, "handoffs") == 1
     assert await records.purge(NOW, Retention()) == {"handoffs": 0, "events": 0}  # idempotent
     await store.close()
 
@@ -61,7 +61,7 @@ async def test_unconsented_conversations_expire_sooner(tmp_path: Path) -> None:
 async def test_a_handoff_is_taken_once_and_closed_once(tmp_path: Path) -> None:
     store = await SqliteStore.open(tmp_path / "r.db")
     records = Records(store.db)
-    hid = await records.open_handoff("p", -100, "23", "gueret", NOW)
+    hid = (await records.open_handoff("p", -100, "23", "gueret", NOW)).id
     assert await records.move_handoff(hid, HANDOFF_TAKEN, "v1", NOW) == ("p", "23")
     assert await records.move_handoff(hid, HANDOFF_TAKEN, "v2", NOW) is None
     assert await records.move_handoff(hid, HANDOFF_DONE, "v2", NOW) == ("p", "23")
@@ -88,6 +88,7 @@ def test_pseudonyms_are_keyed_stable_and_not_the_id() -> None:
     a, b = Pseudonyms(b"k" * 32), Pseudonyms(b"j" * 32)
     assert a.person(123456789) == a.person(123456789) != b.person(123456789)
     assert "123456789" not in a.person(123456789) and len(a.person(1)) == 32
+    assert a.person("tg:123456789") == a.person(123456789)  # a chat key with its channel
     with pytest.raises(ValueError, match="16 bytes"):
         Pseudonyms(b"short")
 
@@ -99,6 +100,9 @@ def test_without_a_configured_key_one_is_made_once_and_private(tmp_path: Path) -
     assert stat.S_IMODE(os.stat(key).st_mode) == 0o600
     assert Pseudonyms.from_setting(None, db).person(7) == first.person(7)
     assert Pseudonyms.from_setting("a configured key, long enough", db).person(7) != first.person(7)
+    key.chmod(0o644)  # opened up by hand: closed again on the next start
+    assert Pseudonyms.from_setting(None, db).person(7) == first.person(7)
+    assert stat.S_IMODE(os.stat(key).st_mode) == 0o600
 
 
 async def test_many_conversations_at_once_share_the_connection_safely(
@@ -144,4 +148,29 @@ async def test_events_are_written_soon_and_erasure_reaches_those_waiting(tmp_pat
     await records.add_events("c", "r", "b", [Event("started")], NOW.date(), None, None)
     await records.close()  # shutting down writes what waits
     assert await count(store, "events") == 2
+    await store.close()
+
+
+async def test_requests_posted_before_tokens_keep_answering_to_their_number(
+    tmp_path: Path,
+) -> None:
+    import aiosqlite
+
+    from bot.store import MIGRATIONS
+
+    path = tmp_path / "r.db"
+    async with aiosqlite.connect(path) as db:  # a database of the version before tokens
+        for n, script in enumerate(MIGRATIONS[:2], start=1):
+            await db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {n};\nCOMMIT;")
+        await db.execute(
+            "INSERT INTO handoffs (day, person, group_chat_id, message_id, status, updated_at)"
+            " VALUES ('2026-11-20', 'p', -100, 5, 'asked', '2026-11-20')"
+        )
+        await db.commit()
+    store = await SqliteStore.open(path)
+    records = Records(store.db)
+    old = await records.handoff("1")
+    assert old is not None and old.message_id == 5
+    new = await records.open_handoff("q", -100, "23", None, NOW)
+    assert new.token != str(new.id) and await records.handoff(new.token) == new
     await store.close()

@@ -19,6 +19,11 @@ from bot.catalogue.themes import theme_names, themes_file
 from bot.yamlsrc import DataError, Problem, Source, explain, read_source
 
 STALE_DAYS = 365
+EMPTY = "empty"  # `empty: true`: a department with no offer on purpose
+NO_OFFERS = (
+    "no offers in this file: its department would disappear; if that is meant, "
+    "write 'empty: true' with a comment saying why"
+)
 
 
 class Catalogue:
@@ -109,11 +114,13 @@ def read_offers(
             continue
         raw = source.data
         if raw is None:
+            problems.append(source.problem((), NO_OFFERS))
             continue
-        if not isinstance(raw, dict) or not isinstance(raw.get("offers", []), list):
+        if not isinstance(raw, dict) or not isinstance(raw.get("offers") or [], list):
             problems.append(source.problem((), "expected a mapping with a list under 'offers'"))
             continue
-        header = {k: v for k, v in raw.items() if k != "offers"}
+        problems += _emptiness(raw, source)
+        header = {k: v for k, v in raw.items() if k not in ("offers", EMPTY)}
         try:
             OfferFile.model_validate(header)
         except Exception as exc:
@@ -156,6 +163,19 @@ def _unknown_themes(
         for t_idx, theme in enumerate(offer.themes)
         if theme not in themes
     ]
+
+
+def _emptiness(raw: dict[str, object], source: Source) -> list[Problem]:
+    """A file that lost all its offers would silently take a department off the map: an
+    error, unless the file says so (`empty: true`, with a comment saying why)."""
+    declared = raw.get(EMPTY, False)
+    if not isinstance(declared, bool):
+        return [source.problem((EMPTY,), f"'{EMPTY}' is true or false")]
+    if raw.get("offers"):
+        if declared:
+            return [source.problem((EMPTY,), "'empty: true' but the file has offers", True)]
+        return []
+    return [] if declared else [source.problem(("offers",), NO_OFFERS)]
 
 
 def _offer_warnings(

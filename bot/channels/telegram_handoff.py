@@ -4,6 +4,10 @@
 and takes the phone number out of the group message. Two volunteers tapping at once: the
 first wins, the second is told. The volunteer's first name shows in the group, never in the
 database.
+
+Any client can send any callback data, so a tap counts only when it comes from the very
+message the request was posted as, in its group, from a member of that group; the data
+names the request by a random token, not by its number. Anything else changes nothing.
 """
 
 from __future__ import annotations
@@ -11,10 +15,19 @@ from __future__ import annotations
 import contextlib
 import html
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import (
+    Bot,
+    CallbackQuery,
+    ChatMemberRestricted,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError, TimedOut
 
@@ -22,11 +35,16 @@ from bot.channels.telegram_render import international
 from bot.dialogue.replies import Event, Handoff
 from bot.messages import Messages
 from bot.privacy import Pseudonyms
-from bot.records import HANDOFF_DONE, HANDOFF_TAKEN, Records
+from bot.records import HANDOFF_DONE, HANDOFF_TAKEN, HandoffRow, Records
 from bot.store import Store
 
 log = logging.getLogger("repere.handoff")
 PREFIX = "ho:"
+
+
+MEMBER_SECONDS = 60.0  # how long a member check is trusted…
+OUTSIDER_SECONDS = 5.0  # …and a refusal (someone just added to the group is not kept out long)
+IN_GROUP = frozenset({"creator", "administrator", "member"})
 
 
 def group_text(handoff: Handoff, handoff_id: int, m: Messages, department_name: str) -> str:
@@ -41,19 +59,13 @@ def group_text(handoff: Handoff, handoff_id: int, m: Messages, department_name: 
     return "\n".join(lines)
 
 
-def buttons(handoff_id: int, m: Messages, taken: bool = False) -> InlineKeyboardMarkup:
+def buttons(token: str, m: Messages, taken: bool = False) -> InlineKeyboardMarkup:
     row = (
         []
         if taken
-        else [
-            InlineKeyboardButton(
-                m.staff("handoff_take"), callback_data=f"{PREFIX}take:{handoff_id}"
-            )
-        ]
+        else [InlineKeyboardButton(m.staff("handoff_take"), callback_data=f"{PREFIX}take:{token}")]
     )
-    row.append(
-        InlineKeyboardButton(m.staff("handoff_done"), callback_data=f"{PREFIX}done:{handoff_id}")
-    )
+    row.append(InlineKeyboardButton(m.staff("handoff_done"), callback_data=f"{PREFIX}done:{token}"))
     return InlineKeyboardMarkup([row])
 
 
@@ -75,6 +87,7 @@ class Desk:
         self._messages = messages
         self._department_name = department_name
         self._tell = tell  # tell(bot, chat_id, message key): in the person's language
+        self._members: dict[tuple[int, int], tuple[bool, float]] = {}
 
     async def post(self, bot: Bot, chat_id: int, handoff: Handoff, now: datetime) -> bool:
         """Post to the group; False when it cannot be reached (the person is then told where
@@ -82,23 +95,23 @@ class Desk:
         assert handoff.group_chat_id is not None
         m = self._messages()
         person = self.pseudonyms.person(chat_id)
-        handoff_id = await self.records.open_handoff(
+        row = await self.records.open_handoff(
             person, handoff.group_chat_id, handoff.department, handoff.centre, now
         )
-        text = group_text(handoff, handoff_id, m, self._department_name(handoff.department))
+        text = group_text(handoff, row.id, m, self._department_name(handoff.department))
         try:
             sent = await bot.send_message(
                 handoff.group_chat_id,
                 text,
                 parse_mode=ParseMode.HTML,
-                reply_markup=buttons(handoff_id, m),
+                reply_markup=buttons(row.token, m),
             )
         except TelegramError as exc:  # not a member, kicked, flood control, network…
-            log.error("handoff %s not posted: %s", handoff_id, type(exc).__name__)
-            await self.records.erase_handoff(handoff_id)
+            log.error("handoff %s not posted: %s", row.id, type(exc).__name__)
+            await self.records.erase_handoff(row.id)
             return False
-        await self.records.posted(handoff_id, sent.message_id)
-        await self.store.link_handoff(chat_id, handoff_id)
+        await self.records.posted(row.id, sent.message_id)
+        await self.store.link_handoff(chat_id, row.id)
         return True
 
     async def on_button(self, update: Update, bot: Bot, now: datetime) -> None:
@@ -106,29 +119,30 @@ class Desk:
         if query is None or query.data is None:
             return
         m = self._messages()
-        action, _, number = query.data.removeprefix(PREFIX).partition(":")
+        action, _, token = query.data.removeprefix(PREFIX).partition(":")
         volunteer = query.from_user
-        row = await self.records.handoff(int(number)) if number.isdigit() else None
-        if row is None or action not in ("take", "done"):
-            with contextlib.suppress(BadRequest, TimedOut):
-                await query.answer(m.staff("handoff_gone"))
+        row = await self.records.handoff(token) if token else None
+        if row is None:
+            await _answer(query, m.staff("handoff_gone"))
+            return
+        if action not in ("take", "done") or not await self._allowed(bot, query, row):
+            log.warning("handoff button refused")
+            await _answer(query, m.staff("handoff_not_allowed"))
             return
         to = HANDOFF_TAKEN if action == "take" else HANDOFF_DONE
         moved = await self.records.move_handoff(
             row.id, to, self.pseudonyms.person(volunteer.id), now
         )
         if moved is None:
-            with contextlib.suppress(BadRequest, TimedOut):
-                await query.answer(m.staff("handoff_already_taken"))
+            await _answer(query, m.staff("handoff_already_taken"))
             return
         person, department = moved
-        with contextlib.suppress(BadRequest, TimedOut):
-            await query.answer(m.staff("handoff_thanks"))
+        await _answer(query, m.staff("handoff_thanks"))
         name = volunteer.first_name or m.staff("volunteer_someone")
         text = (query.message.text if isinstance(query.message, Message) else None) or ""
         if to == HANDOFF_TAKEN:
             text += "\n\n" + m.staff("handoff_taken_by", name=name)
-            markup: InlineKeyboardMarkup | None = buttons(row.id, m, taken=True)
+            markup: InlineKeyboardMarkup | None = buttons(row.token, m, taken=True)
         else:
             phone = m.staff("handoff_phone") + " :"
             text = "\n".join(
@@ -156,6 +170,41 @@ class Desk:
         ):
             with contextlib.suppress(Forbidden, BadRequest):
                 await self._tell(bot, chat_id, "handoff_taken")
+
+    async def _allowed(self, bot: Bot, query: CallbackQuery, row: HandoffRow) -> bool:
+        """Pressed on the request's own message, in its group, by a member of the group."""
+        message = query.message
+        if message is None or row.message_id is None:
+            return False
+        if message.chat.id != row.group_chat_id or message.message_id != row.message_id:
+            return False
+        return await self._is_member(bot, row.group_chat_id, query.from_user.id)
+
+    async def _is_member(self, bot: Bot, group: int, user: int) -> bool:
+        now = time.monotonic()
+        known = self._members.get((group, user))
+        if known is not None and known[1] > now:
+            return known[0]
+        try:
+            member = await bot.get_chat_member(group, user)
+        except TelegramError as exc:  # not found, the bot was removed, network…
+            log.warning("group membership unknown: %s", type(exc).__name__)
+            return False
+        inside = member.status in IN_GROUP or (
+            isinstance(member, ChatMemberRestricted) and member.is_member
+        )
+        if len(self._members) > 10_000:
+            self._members.clear()
+        self._members[(group, user)] = (
+            inside,
+            now + (MEMBER_SECONDS if inside else OUTSIDER_SECONDS),
+        )
+        return inside
+
+
+async def _answer(query: CallbackQuery, text: str) -> None:
+    with contextlib.suppress(BadRequest, TimedOut):  # an old query cannot be answered
+        await query.answer(text)
 
 
 def _untagged(line: str) -> str:

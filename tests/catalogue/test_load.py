@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -190,3 +191,34 @@ def test_place_coordinates_come_from_the_commune(tmp_path: Path, gazetteer: Gaze
     gueret = gazetteer.by_insee("23096")
     assert gueret is not None
     assert (place.lat, place.lon) == (gueret.lat, gueret.lon)
+
+
+@pytest.mark.parametrize(
+    "text", ["offers: []\n", "department: '23'\noffers:\n", "", "# all gone\n"]
+)
+def test_an_offers_file_that_lost_all_its_offers_is_an_error(
+    text: str, tmp_path: Path, gazetteer: Gazetteer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_catalogue(tmp_path, [offer()])
+    (tmp_path / "offers" / "23-creuse.yaml").write_text(text)
+    code, lines = check(tmp_path, capsys)
+    assert code == 1
+    assert re.search(r"offers/23-creuse\.yaml:[12]: no offers in this file", lines[0])
+    with pytest.raises(DataError, match=r"23-creuse\.yaml:[12]: no offers"):
+        load_catalogue(tmp_path, gazetteer, use_cache=False)
+
+
+def test_a_department_declared_empty_loads(
+    tmp_path: Path, gazetteer: Gazetteer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_catalogue(tmp_path, [offer()])
+    empty = "# no partner in Creuse until March\ndepartment: '23'\nempty: true\noffers: []\n"
+    (tmp_path / "offers" / "23-creuse.yaml").write_text(empty)
+    assert check(tmp_path, capsys)[0] == 0
+    assert len(load_catalogue(tmp_path, gazetteer, use_cache=False)) == 1
+    write_catalogue(tmp_path, [offer()], name="23-creuse.yaml")  # offers back: the flag is stale
+    (tmp_path / "offers" / "23-creuse.yaml").write_text(
+        "empty: true\n" + (tmp_path / "offers" / "23-creuse.yaml").read_text()
+    )
+    code, lines = check(tmp_path, capsys)
+    assert code == 0 and "warning: 'empty: true' but the file has offers" in lines[0]

@@ -197,19 +197,26 @@ async def test_handoff_reaches_the_departments_group_and_its_buttons_work(
         assert state is not None and PHONE not in state.to_json()  # not kept once handed over
         assert not tied_to(db, "12 34 56 78", "0612345678")
         take = keyboard_of(post)[0][0]["callback_data"]
+        mid = tables(db)["handoffs"][0][6]  # taps come from that very message
 
-        await feed(app, api, button(GROUP_23, take, text, keyboard_of(post), by=MARIE))
+        await feed(
+            app, api, button(GROUP_23, take, text, keyboard_of(post), by=MARIE, message_id=mid)
+        )
         edit = api.sent(GROUP_23, "editMessageText")[-1]
         assert "Pris en charge par Marie" in str(edit.params["text"])
         assert [b["text"] for b in keyboard_of(edit)[0]] == ["✅ Fait"]
         assert "un bénévole a lu votre demande" in texts(api, CHAT)[-1]
 
-        await feed(app, api, button(GROUP_23, take, text, keyboard_of(post), by=PAUL))
+        await feed(
+            app, api, button(GROUP_23, take, text, keyboard_of(post), by=PAUL, message_id=mid)
+        )
         answer = api.sent(method="answerCallbackQuery")[-1]
         assert answer.params.get("text") == "Déjà pris en charge."
 
         done = keyboard_of(edit)[0][0]["callback_data"]
-        await feed(app, api, button(GROUP_23, done, str(edit.params["text"]), by=MARIE))
+        await feed(
+            app, api, button(GROUP_23, done, str(edit.params["text"]), by=MARIE, message_id=mid)
+        )
         final = str(api.sent(GROUP_23, "editMessageText")[-1].params["text"])
         assert "Fait par Marie" in final and "56 78" not in final
     (row,) = tables(db)["handoffs"]

@@ -1,0 +1,158 @@
+"""The database file: opened safely, kept private, scrubbed after an erasure.
+
+`open_database` refuses, within seconds, a file SQLite cannot use (random bytes, a truncated
+or damaged database, a folder, no permission): it raises `DatabaseUnusable`, whose text is
+one line naming the path, and closes aiosqlite's thread (left open, it kept the process alive
+forever). The file, its WAL and shared-memory files are readable by their owner only, and
+deleted rows are overwritten (`secure_delete`); `scrub` moves the WAL back into the file and
+empties it, so that what /oubli erased cannot be read on disk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import sqlite3
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import aiosqlite
+
+log = logging.getLogger("repere.db")
+HEADER = b"SQLite format 3\x00"
+PRIVATE = 0o600
+CHECK_SECONDS = 3.0  # quick_check of a healthy file larger than that is left to finish later
+OPEN_SECONDS = 10.0  # a lock held by another process: busy_timeout is 5 s
+SIDE_FILES = ("-wal", "-shm")
+
+
+class DatabaseUnusable(Exception):
+    """The database file cannot be used; `str()` is one line naming the path and why."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: database unusable: {reason}")
+
+
+@contextlib.contextmanager
+def private_files() -> Iterator[None]:
+    """Files created inside are readable and writable by their owner only."""
+    old = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+def make_private(path: Path) -> None:
+    """chmod 600 the database and its side files (a file made by an older version too)."""
+    for name in (path, *(path.with_name(path.name + s) for s in SIDE_FILES)):
+        with contextlib.suppress(FileNotFoundError):
+            if stat.S_IMODE(name.stat().st_mode) & 0o077:
+                name.chmod(PRIVATE)
+
+
+def precheck(path: Path) -> None:
+    """What can be told without SQLite: a folder, no permission, not a database at all."""
+    if path.is_dir():
+        raise DatabaseUnusable(path, "this is a folder, not a file")
+    if not path.exists():
+        parent = path.parent if str(path.parent) else Path(".")
+        if not parent.is_dir():
+            raise DatabaseUnusable(path, f"the folder {parent} does not exist")
+        if not os.access(parent, os.W_OK | os.X_OK):
+            raise DatabaseUnusable(path, f"no permission to create a file in {parent}")
+        return
+    if not os.access(path, os.R_OK | os.W_OK):
+        raise DatabaseUnusable(path, "no permission to read and write it")
+    try:
+        with path.open("rb") as f:
+            head = f.read(len(HEADER))
+    except OSError as exc:
+        raise DatabaseUnusable(path, f"cannot read it ({exc.strerror})") from exc
+    if head and head != HEADER:
+        raise DatabaseUnusable(path, "not a SQLite database (damaged or another kind of file)")
+
+
+async def open_database(path: Path | str) -> aiosqlite.Connection:
+    """A checked connection in autocommit mode (WAL, secure delete); or DatabaseUnusable."""
+    path = Path(path)
+    precheck(path)
+    with private_files():
+        try:
+            db = await asyncio.wait_for(
+                aiosqlite.connect(str(path), isolation_level=None), OPEN_SECONDS
+            )
+        except (sqlite3.Error, TimeoutError) as exc:
+            raise DatabaseUnusable(path, _reason(exc)) from exc
+        try:
+            await asyncio.wait_for(_configure(db), OPEN_SECONDS)
+            await _quick_check(db, path)
+        except (sqlite3.Error, TimeoutError) as exc:
+            await _close(db)
+            raise DatabaseUnusable(path, _reason(exc)) from exc
+        except BaseException:
+            await _close(db)
+            raise
+    make_private(path)
+    return db
+
+
+async def _configure(db: aiosqlite.Connection) -> None:
+    await db.execute("PRAGMA busy_timeout=5000")
+    await db.execute("PRAGMA secure_delete=ON")
+    async with db.execute("PRAGMA journal_mode=WAL") as cur:
+        await cur.fetchone()
+    await db.execute("PRAGMA synchronous=NORMAL")
+
+
+async def _quick_check(db: aiosqlite.Connection, path: Path) -> None:
+    """PRAGMA quick_check, bounded: damage is refused; a huge healthy file is not held up."""
+
+    async def check() -> str:
+        async with db.execute("PRAGMA quick_check(1)") as cur:
+            row = await cur.fetchone()
+        return str(row[0]) if row else "ok"
+
+    task = asyncio.ensure_future(check())
+    done, _pending = await asyncio.wait({task}, timeout=CHECK_SECONDS)
+    if not done:
+        await db.interrupt()
+        with contextlib.suppress(sqlite3.Error):
+            await task
+        log.warning("database check cut short after %.0f s (a large file)", CHECK_SECONDS)
+        return
+    verdict = task.result()
+    if verdict != "ok":
+        raise sqlite3.DatabaseError("damaged: " + " ".join(verdict.split())[:160])
+
+
+async def _close(db: aiosqlite.Connection) -> None:
+    """Close, and stop aiosqlite's thread even if closing fails."""
+    try:
+        await asyncio.wait_for(db.close(), OPEN_SECONDS)
+    except (sqlite3.Error, TimeoutError, ValueError):
+        db.stop()
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, TimeoutError):
+        return "no answer (locked by another process?)"
+    text = str(exc) or type(exc).__name__
+    return text.splitlines()[0][:200]
+
+
+async def scrub(db: aiosqlite.Connection) -> bool:
+    """After an erasure: the WAL written back into the file and emptied, so that the erased
+    rows survive nowhere on disk (`secure_delete` zeroes them in the file). False when a
+    reader held the WAL (it is emptied at a later checkpoint)."""
+    async with db.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
+        row = await cur.fetchone()
+    busy = bool(row and row[0])
+    if busy:
+        log.warning("WAL checkpoint after an erasure was held up by a reader")
+    return not busy
