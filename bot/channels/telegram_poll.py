@@ -20,9 +20,6 @@ from bot.channels.telegram import Repere
 from bot.service.keys import TELEGRAM
 
 log = logging.getLogger("repere.telegram")
-# the raw getUpdates is on purpose: Bot.get_updates would parse, and one bad update would
-# fail the whole batch
-warnings.filterwarnings("ignore", ".*getUpdates", PTBUserWarning)
 
 LONG_POLL = 25  # seconds Telegram holds a getUpdates open
 MAX_BODY = 1 << 20  # a webhook body over 1 MB is refused before it is read
@@ -64,11 +61,14 @@ async def poll(repere: Repere, timeout: int = LONG_POLL) -> None:
     backoff = 0.5
     while True:
         try:
-            batch = await bot.do_api_request(
-                "getUpdates",
-                api_kwargs={"offset": offset, "timeout": timeout},
-                read_timeout=timeout + 10,
-            )
+            with warnings.catch_warnings():
+                # raw on purpose: Bot.get_updates parses, and one bad update fails the batch
+                warnings.simplefilter("ignore", PTBUserWarning)
+                batch = await bot.do_api_request(
+                    "getUpdates",
+                    api_kwargs={"offset": offset, "timeout": timeout},
+                    read_timeout=timeout + 10,
+                )
         except InvalidToken:
             raise
         except RetryAfter as exc:
