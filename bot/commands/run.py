@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from telegram.error import InvalidToken
+from telegram.error import InvalidToken, NetworkError
 
 from bot.commands.common import report_data_error
 from bot.config import Settings
@@ -73,6 +73,9 @@ def run(args: argparse.Namespace) -> int:
             "Telegram refused the token. Check TELEGRAM_BOT_TOKEN (or --token) with @BotFather.",
             file=sys.stderr,
         )
+        return 1
+    except NetworkError as exc:  # its type only: a message could quote the URL, token inside
+        print(f"Telegram cannot be reached ({type(exc).__name__}).", file=sys.stderr)
         return 1
 
 
