@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import abc
 import json
-import sqlite3
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from typing import Any, Literal
 import aiosqlite
 
 from bot.dialogue.state import State
+from bot.store_sql import Lives, add_inbox, iso, write_turn
 
 DEFAULT_EXPIRY = timedelta(days=30)
 UNCONSENTED_EXPIRY = timedelta(days=2)  # no consent (yet): the conversation lives this long
@@ -235,24 +235,10 @@ MIGRATIONS: tuple[str, ...] = (
 
 
 TELEGRAM = "tg:"
-UPSERT = """
-    INSERT INTO conversations
-        (key, flow, state, last_update_id, updated_at, remind_at, expires_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?)
-    ON CONFLICT (key) DO UPDATE SET
-        flow = excluded.flow, state = excluded.state,
-        last_update_id = max(conversations.last_update_id, excluded.last_update_id),
-        updated_at = excluded.updated_at, remind_at = excluded.remind_at,
-        expires_at = max(excluded.expires_at, coalesce(conversations.follow_at, ''))
-"""
 
 
 def _key(key: str | int) -> str:
     return f"{TELEGRAM}{key}" if isinstance(key, int) else key
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 class SqliteStore(Store):
@@ -267,6 +253,7 @@ class SqliteStore(Store):
         self.expiry = expiry
         self.remind_after = remind_after
         self.unconsented_expiry = min(unconsented_expiry, expiry)
+        self.lives = Lives(remind_after, expiry, self.unconsented_expiry)
         self._open = True
         # What this process last wrote, so a turn reads without a trip to the database thread.
         # Only this process writes (Telegram serves one poller per token), so it stays true.
@@ -308,64 +295,9 @@ class SqliteStore(Store):
 
     async def commit(self, write: Write) -> list[Item]:
         # one hop to the database thread, one transaction: nothing else runs in between
-        ids: list[int] = await self._in_thread(self._commit, write)
+        ids: list[int] = await self._in_thread(write_turn, self.db._conn, write, self.lives)
         self._remember(write)
         return [Item(i, write.key, action) for i, action in zip(ids, write.outbox, strict=True)]
-
-    def _commit(self, write: Write) -> list[int]:
-        """In the database thread: BEGIN … COMMIT, or nothing at all."""
-        db: sqlite3.Connection = self.db._conn
-        key, now = write.key, write.now
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            if write.inbox is not None:
-                db.execute("DELETE FROM inbox WHERE channel = ? AND update_id = ?", write.inbox)
-            if write.forget:
-                db.execute("DELETE FROM conversations WHERE key = ?", (key,))
-            elif write.state is not None:
-                state = write.state
-                remind = None if state.done else _iso(now + self.remind_after)
-                life = self.expiry if state.keep else self.unconsented_expiry
-                db.execute(
-                    UPSERT,
-                    (
-                        key,
-                        state.flow,
-                        state.to_json(),
-                        write.update_id or 0,
-                        _iso(now),
-                        remind,
-                        _iso(now + life),
-                    ),
-                )
-            if write.follow_at is not None:
-                db.execute(
-                    "UPDATE conversations SET follow_at = ?, expires_at = max(expires_at, ?)"
-                    " WHERE key = ?",
-                    (_iso(write.follow_at), _iso(write.follow_at + timedelta(days=7)), key),
-                )
-            if write.forget or write.confirm == "":
-                db.execute("DELETE FROM confirmations WHERE key = ?", (key,))
-            elif write.confirm is not None:
-                db.execute(
-                    "INSERT INTO confirmations (key, nonce) VALUES (?, ?) ON CONFLICT (key)"
-                    " DO UPDATE SET nonce = excluded.nonce",
-                    (key, write.confirm),
-                )
-            ids = [
-                int(
-                    db.execute(
-                        "INSERT INTO outbox (key, action) VALUES (?, ?) RETURNING id",
-                        (key, json.dumps(action, ensure_ascii=False)),
-                    ).fetchone()[0]
-                )
-                for action in write.outbox
-            ]
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        return ids
 
     def _remember(self, write: Write) -> None:
         """What this process last wrote, so a turn reads without a trip to the database."""
@@ -409,7 +341,7 @@ class SqliteStore(Store):
         async with self.db.execute(
             f"UPDATE conversations SET {column} = NULL"
             f" WHERE {column} IS NOT NULL AND {column} <= ? RETURNING key",
-            (_iso(now),),
+            (iso(now),),
         ) as cur:
             keys = [str(row[0]) async for row in cur]
         return sorted(keys)
@@ -433,7 +365,7 @@ class SqliteStore(Store):
     async def expire(self, now: datetime) -> int:
         """Delete conversations past their expiry; returns how many."""
         async with self.db.execute(
-            "DELETE FROM conversations WHERE expires_at <= ? RETURNING key", (_iso(now),)
+            "DELETE FROM conversations WHERE expires_at <= ? RETURNING key", (iso(now),)
         ) as cur:
             gone = [str(row[0]) async for row in cur]
         for key in gone:
@@ -441,26 +373,7 @@ class SqliteStore(Store):
         return len(gone)
 
     async def inbox_add(self, channel: str, rows: Sequence[tuple[int, str]], last: int) -> None:
-        await self._in_thread(self._inbox_add, channel, rows, last)
-
-    def _inbox_add(self, channel: str, rows: Sequence[tuple[int, str]], last: int) -> None:
-        db: sqlite3.Connection = self.db._conn
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            for update_id, payload in rows:
-                db.execute(
-                    "INSERT OR IGNORE INTO inbox (channel, update_id, payload) VALUES (?, ?, ?)",
-                    (channel, update_id, payload),
-                )
-            db.execute(
-                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET"
-                " value = max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))",
-                (f"inbox:{channel}", str(last)),
-            )
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
+        await self._in_thread(add_inbox, self.db._conn, channel, rows, last)
 
     async def inbox_cursor(self, channel: str) -> int:
         async with self.db.execute(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -190,8 +191,6 @@ class Repere:
     def parse(self, update_id: int, payload: str | dict[str, Any]) -> Update | None:
         """An update as PTB reads it; one it cannot read is skipped, counted and logged with
         only its id and the error's type (never its content)."""
-        import json
-
         try:
             data = json.loads(payload) if isinstance(payload, str) else payload
             update = Update.de_json(data, self.bot)

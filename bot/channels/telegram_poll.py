@@ -11,6 +11,8 @@ import hmac
 import json
 import logging
 import warnings
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from telegram.error import InvalidToken, NetworkError, RetryAfter, TimedOut
@@ -85,6 +87,19 @@ async def poll(repere: Repere, timeout: int = LONG_POLL) -> None:
         last = await receive(repere, batch)
         if last is not None:
             offset = last + 1
+
+
+@asynccontextmanager
+async def polling(repere: Repere, timeout: int = LONG_POLL) -> AsyncIterator[asyncio.Task[None]]:
+    """Long polling in the background while the block runs; its fault (a rejected token)
+    surfaces when the block ends."""
+    task = asyncio.create_task(poll(repere, timeout))
+    try:
+        yield task
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 def _seconds(value: Any) -> float:

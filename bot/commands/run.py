@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
 async def serve(settings: Settings, resources: Any, args: argparse.Namespace) -> int:
     """Open the store, start the bot, take updates until SIGTERM or SIGINT."""
     from bot.channels.telegram import Repere, make_bot
-    from bot.channels.telegram_poll import Webhook, poll
+    from bot.channels.telegram_poll import Webhook, polling
     from bot.privacy import Pseudonyms
     from bot.records import Records
     from bot.store import SqliteStore
@@ -123,13 +123,10 @@ async def serve(settings: Settings, resources: Any, args: argparse.Namespace) ->
             await stop.wait()
             await hook.close()
         else:
-            poller = asyncio.create_task(poll(repere))
-            stopping = asyncio.create_task(stop.wait())
-            await asyncio.wait({poller, stopping}, return_when=asyncio.FIRST_COMPLETED)
-            poller.cancel()
-            stopping.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await poller  # InvalidToken and other faults surface here
+            async with polling(repere) as poller:
+                stopping = asyncio.create_task(stop.wait())
+                await asyncio.wait({poller, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                stopping.cancel()
     finally:
         await repere.stop()
         with contextlib.suppress(Exception):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import signal
@@ -16,7 +15,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from bot.channels.telegram_poll import Webhook, poll
+from bot.channels.telegram_poll import Webhook
+from bot.channels.telegram_poll import polling as receiving
 from bot.resources import Resources
 from tests.channels.telegram_helpers import (
     bot_app,
@@ -44,15 +44,12 @@ async def until(predicate: Callable[[], bool], timeout: float = 15.0) -> None:
 async def polling(
     api: FakeBotApi, resources: Resources, db: Path, rate_limit: bool = False
 ) -> AsyncIterator[Any]:
-    async with bot_app(api, resources, db, rate_limit=rate_limit) as (repere, _app):
-        poller = asyncio.create_task(poll(repere, timeout=1))
-        try:
-            yield repere
-        finally:
-            poller.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await poller
-            await repere.idle(5.0)
+    async with (
+        bot_app(api, resources, db, rate_limit=rate_limit) as (repere, _app),
+        receiving(repere, timeout=1),
+    ):
+        yield repere
+        await repere.idle(5.0)
 
 
 async def say(api: FakeBotApi, update: dict[str, Any], chat_id: int = CHAT) -> None:
