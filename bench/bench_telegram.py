@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import statistics
 import subprocess
@@ -43,7 +42,7 @@ from telegram.ext import (
 from bench.bench_service import measure
 from bench.stats import percentile
 from bot.channels.telegram import Repere, make_bot
-from bot.channels.telegram_poll import poll
+from bot.channels.telegram_poll import polling
 from bot.config import Settings
 from bot.dialogue.flow import load_flows
 from bot.paths import FLOWS_DIR
@@ -277,13 +276,10 @@ def repere_bot(resources: Resources, db: Path) -> Runner:
         await bot.initialize()
         repere = Repere(resources, store, settings, bot, records=Records(store.db))
         await repere.start(tick_every=None)
-        poller = asyncio.create_task(poll(repere, timeout=1))
         try:
-            yield repere
+            async with polling(repere, timeout=1):
+                yield repere
         finally:
-            poller.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await poller
             await repere.stop()
             await bot.shutdown()
 

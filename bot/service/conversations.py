@@ -242,7 +242,7 @@ class Conversations:
             outcome = Outcome(key, state, state, [], incoming=inc, forget="kept")
             return Write(key, now, confirm=""), outcome
         erased: list[tuple[int, int]] = []
-        if self.records is not None:
+        if self.records is not None:  # before the commit: a crash in between erases again
             erased = await self.records.erase(self.person(key))
         outcome = Outcome(key, None, state, [], incoming=inc, forget="done", erased=erased)
         return Write(key, now, forget=True), outcome

@@ -75,6 +75,7 @@ class Lane:
     seen: int = 0  # calls of the fake API already looked at
     errors: list[str] = field(default_factory=list)
     accepting: bool = True  # new people start
+    bots: list[asyncio.subprocess.Process] = field(default_factory=list)  # all started
 
     def start_person(self) -> None:
         chat = self.next_chat
@@ -131,7 +132,7 @@ async def start_bot(lane: Lane) -> asyncio.subprocess.Process:
         "REPERE_DB": str(lane.db),
         "REPERE_PSEUDONYM_KEY": "crash-test-pseudonym-key-0123456789",
     }
-    return await asyncio.create_subprocess_exec(
+    bot = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "bot",
@@ -140,6 +141,8 @@ async def start_bot(lane: Lane) -> asyncio.subprocess.Process:
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.DEVNULL,
     )
+    lane.bots.append(bot)
+    return bot
 
 
 async def until_up(lane: Lane, polls_before: int, timeout: float = 30.0) -> None:
@@ -212,6 +215,9 @@ async def test_kill_minus_nine_at_any_instant_loses_nothing_and_applies_nothing_
             asyncio.gather(*(run_lane(lane, TRIALS_PER_LANE) for lane in lanes)), 400
         )
     finally:
+        for bot in (bot for lane in lanes for bot in lane.bots if bot.returncode is None):
+            bot.kill()  # a failed or timed-out run leaves no bot behind
+            await bot.wait()
         for server in servers:
             server.__exit__(None, None, None)
     for lane in lanes:
