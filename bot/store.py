@@ -10,15 +10,18 @@ it (`bot/records.py`) is keyed by a pseudonym. Schema changes are versioned migr
 from __future__ import annotations
 
 import abc
+import json
 from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import aiosqlite
 
 from bot.dialogue.state import State
+from bot.store_sql import Lives, add_inbox, iso, write_turn
 
 DEFAULT_EXPIRY = timedelta(days=30)
 UNCONSENTED_EXPIRY = timedelta(days=2)  # no consent (yet): the conversation lives this long
@@ -28,50 +31,107 @@ RECENT = 10_000  # chats whose state is kept in memory
 
 @dataclass(frozen=True, slots=True)
 class Record:
-    """What the store knows about one chat."""
+    """What the store knows about one conversation."""
 
     state: State | None
     last_update_id: int
     updated_at: datetime | None
 
 
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One thing to deliver (a message, an action), in the order of `id` for its key."""
+
+    id: int
+    key: str
+    action: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Write:
+    """Everything one turn changes, written in ONE transaction: the inbox row it handled goes,
+    the state (or its erasure), the follow-up, the confirmation asked, and the outbox rows."""
+
+    key: str
+    now: datetime
+    state: State | None = None  # the new state; None: unchanged
+    forget: bool = False  # the conversation (and any confirmation) is deleted
+    update_id: int | None = None  # what was handled: never applied twice
+    inbox: tuple[str, int] | None = None  # (channel, update id) of the inbox row now handled
+    outbox: Sequence[dict[str, Any]] = ()
+    follow_at: datetime | None = None
+    confirm: str | None = None  # a confirmation asked (its nonce); "" consumes it
+
+
 class Store(abc.ABC):
-    """What the bot asks of a store: five things per turn (in the manner of aiogram's FSM
-    storage), then what a conversation schedules."""
+    """What the conversation service asks of a store (in the manner of aiogram's FSM storage:
+    keys are strings, "tg:123"). Each turn is one `commit`; an engine that follows (PostgreSQL)
+    implements the same contract."""
 
     @abc.abstractmethod
-    async def get(self, chat_id: int) -> Record: ...
+    async def get(self, key: str) -> Record: ...
 
     @abc.abstractmethod
-    async def set(
-        self, chat_id: int, state: State, update_id: int | None, now: datetime
-    ) -> None: ...
+    async def commit(self, write: Write) -> list[Item]:
+        """Write a turn atomically; returns its outbox rows with their ids."""
+
+    async def set(self, key: str, state: State, update_id: int | None, now: datetime) -> None:
+        await self.commit(Write(key, now, state=state, update_id=update_id))
+
+    async def forget(self, key: str) -> None:
+        await self.commit(Write(key, datetime.now(UTC), forget=True))
 
     @abc.abstractmethod
-    async def forget(self, chat_id: int) -> None: ...
+    async def confirmation(self, key: str) -> str | None:
+        """The nonce of the confirmation last asked of `key`, if still open."""
 
     @abc.abstractmethod
-    async def due_reminders(self, now: datetime) -> list[int]: ...
+    async def due_reminders(self, now: datetime) -> list[str]: ...
 
     @abc.abstractmethod
     async def close(self) -> None: ...
 
     # what a conversation schedules: the follow-up, the handoff a volunteer will take
 
-    @abc.abstractmethod
-    async def plan_followup(self, chat_id: int, at: datetime) -> None: ...
+    async def plan_followup(self, key: str, at: datetime) -> None:
+        await self.commit(Write(key, datetime.now(UTC), follow_at=at))
 
     @abc.abstractmethod
-    async def due_followups(self, now: datetime) -> list[int]: ...
+    async def due_followups(self, now: datetime) -> list[str]: ...
 
     @abc.abstractmethod
-    async def link_handoff(self, chat_id: int, handoff_id: int) -> None: ...
+    async def link_handoff(self, key: str | int, handoff_id: int) -> None: ...
 
     @abc.abstractmethod
     async def chat_of_handoff(self, handoff_id: int) -> int | None: ...
 
     @abc.abstractmethod
     async def expire(self, now: datetime) -> int: ...
+
+    # the inbox (stored before the channel confirms it) and the outbox (sent after commit)
+
+    @abc.abstractmethod
+    async def inbox_add(self, channel: str, rows: Sequence[tuple[int, str]], last: int) -> None:
+        """Store received updates and the channel's cursor (`last` id seen) atomically."""
+
+    @abc.abstractmethod
+    async def inbox_cursor(self, channel: str) -> int: ...
+
+    @abc.abstractmethod
+    async def inbox_pending(self, channel: str) -> list[tuple[int, str]]: ...
+
+    @abc.abstractmethod
+    async def inbox_done(self, channel: str, update_id: int) -> None: ...
+
+    @abc.abstractmethod
+    async def outbox_pending(self) -> list[Item]: ...
+
+    @abc.abstractmethod
+    async def outbox_done(self, ids: Sequence[int]) -> None: ...
+
+    @abc.abstractmethod
+    async def scrub(self) -> None:
+        """After an erasure (/oubli): leave nothing of what was deleted readable on disk."""
 
 
 # Each migration moves the schema one version up; never edit one that has shipped.
@@ -143,11 +203,52 @@ MIGRATIONS: tuple[str, ...] = (
     UPDATE handoffs SET token = CAST(id AS TEXT);
     CREATE UNIQUE INDEX handoffs_token ON handoffs (token);
     """,
+    # 4: conversations keyed by a channel's string key ("tg:123"), so a second channel fits;
+    # the inbox (updates stored before the channel is told they arrived) and the outbox
+    # (replies written with the state, deleted once delivered); /oubli's confirmation
+    """
+    CREATE TABLE conversations_v3 (
+        key TEXT PRIMARY KEY,
+        flow TEXT NOT NULL,
+        state TEXT NOT NULL,
+        last_update_id INTEGER NOT NULL DEFAULT 0,
+        updated_at TEXT NOT NULL,
+        remind_at TEXT,
+        expires_at TEXT NOT NULL,
+        follow_at TEXT,
+        handoff INTEGER
+    );
+    INSERT INTO conversations_v3
+        SELECT 'tg:' || chat_id, flow, state, last_update_id, updated_at, remind_at,
+               expires_at, follow_at, handoff
+        FROM conversations;
+    DROP TABLE conversations;
+    ALTER TABLE conversations_v3 RENAME TO conversations;
+    CREATE INDEX conversations_remind ON conversations (remind_at);
+    CREATE INDEX conversations_expires ON conversations (expires_at);
+    CREATE INDEX conversations_follow ON conversations (follow_at);
+    CREATE INDEX conversations_handoff ON conversations (handoff);
+    CREATE TABLE inbox (
+        channel TEXT NOT NULL,
+        update_id INTEGER NOT NULL,
+        payload TEXT NOT NULL,
+        PRIMARY KEY (channel, update_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        key TEXT NOT NULL,
+        action TEXT NOT NULL
+    );
+    CREATE TABLE confirmations (key TEXT PRIMARY KEY, nonce TEXT NOT NULL);
+    """,
 )
 
 
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
+TELEGRAM = "tg:"
+
+
+def _key(key: str | int) -> str:
+    return f"{TELEGRAM}{key}" if isinstance(key, int) else key
 
 
 class SqliteStore(Store):
@@ -162,10 +263,11 @@ class SqliteStore(Store):
         self.expiry = expiry
         self.remind_after = remind_after
         self.unconsented_expiry = min(unconsented_expiry, expiry)
+        self.lives = Lives(remind_after, expiry, self.unconsented_expiry)
         self._open = True
         # What this process last wrote, so a turn reads without a trip to the database thread.
         # Only this process writes (Telegram serves one poller per token), so it stays true.
-        self._recent: OrderedDict[int, Record] = OrderedDict()
+        self._recent: OrderedDict[str, Record] = OrderedDict()
 
     @classmethod
     async def open(
@@ -189,13 +291,12 @@ class SqliteStore(Store):
             raise DatabaseUnusable(path, str(exc)) from exc
         return cls(db, expiry, remind_after, unconsented_expiry)
 
-    async def get(self, chat_id: int) -> Record:
-        if (known := self._recent.get(chat_id)) is not None:
-            self._recent.move_to_end(chat_id)
+    async def get(self, key: str) -> Record:
+        if (known := self._recent.get(key)) is not None:
+            self._recent.move_to_end(key)
             return known
         async with self.db.execute(
-            "SELECT state, last_update_id, updated_at FROM conversations WHERE chat_id = ?",
-            (chat_id,),
+            "SELECT state, last_update_id, updated_at FROM conversations WHERE key = ?", (key,)
         ) as cur:
             row = await cur.fetchone()
         if row is None:
@@ -206,95 +307,124 @@ class SqliteStore(Store):
             state = None
         record = Record(state, int(row[1]), datetime.fromisoformat(row[2]))
         if len(self._recent) < RECENT:
-            self._recent[chat_id] = record
+            self._recent[key] = record
         return record
 
-    async def set(self, chat_id: int, state: State, update_id: int | None, now: datetime) -> None:
-        remind = None if state.done else _iso(now + self.remind_after)
-        life = self.expiry if state.keep else self.unconsented_expiry
-        await self.db.execute(
-            """
-            INSERT INTO conversations
-                (chat_id, flow, state, last_update_id, updated_at, remind_at, expires_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (chat_id) DO UPDATE SET
-                flow = excluded.flow, state = excluded.state,
-                last_update_id = max(conversations.last_update_id, excluded.last_update_id),
-                updated_at = excluded.updated_at, remind_at = excluded.remind_at,
-                expires_at = max(excluded.expires_at, coalesce(conversations.follow_at, ''))
-            """,
-            (
-                chat_id,
-                state.flow,
-                state.to_json(),
-                update_id or 0,
-                _iso(now),
-                remind,
-                _iso(now + life),
-            ),
-        )
-        old = self._recent.pop(chat_id, None)
-        last = max(update_id or 0, old.last_update_id if old else 0)
+    async def commit(self, write: Write) -> list[Item]:
+        # one hop to the database thread, one transaction: nothing else runs in between
+        ids: list[int] = await self._in_thread(write_turn, self.db._conn, write, self.lives)
+        self._remember(write)
+        return [Item(i, write.key, action) for i, action in zip(ids, write.outbox, strict=True)]
+
+    def _remember(self, write: Write) -> None:
+        """What this process last wrote, so a turn reads without a trip to the database."""
+        key = write.key
+        if write.forget:
+            self._recent.pop(key, None)
+            return
+        if write.state is None:
+            return
+        old = self._recent.pop(key, None)
+        last = max(write.update_id or 0, old.last_update_id if old else 0)
         if old is not None or len(self._recent) < RECENT:  # never a partial guess
-            self._recent[chat_id] = Record(state, last, now)
+            self._recent[key] = Record(write.state, last, write.now)
         if len(self._recent) > RECENT:
             self._recent.popitem(last=False)
 
-    async def forget(self, chat_id: int) -> None:
-        self._recent.pop(chat_id, None)
-        await self.db.execute("DELETE FROM conversations WHERE chat_id = ?", (chat_id,))
+    async def _in_thread(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run `fn` in aiosqlite's thread as one job: its statements cannot interleave with
+        another coroutine's (aiosqlite has no public call for this)."""
+        return await self.db._execute(fn, *args)  # type: ignore[no-untyped-call]
 
-    async def due_reminders(self, now: datetime) -> list[int]:
-        """Chats silent since the reminder delay; each is returned once (then cleared)."""
+    async def confirmation(self, key: str) -> str | None:
+        async with self.db.execute("SELECT nonce FROM confirmations WHERE key = ?", (key,)) as cur:
+            row = await cur.fetchone()
+        return str(row[0]) if row else None
+
+    async def due_reminders(self, now: datetime) -> list[str]:
+        """Conversations silent since the reminder delay; each returned once (then cleared)."""
         return await self._take_due("remind_at", now)
 
-    async def plan_followup(self, chat_id: int, at: datetime) -> None:
-        """Ask how it went at `at`; the conversation is kept until then (and a week more)."""
-        await self.db.execute(
-            "UPDATE conversations SET follow_at = ?, expires_at = max(expires_at, ?)"
-            " WHERE chat_id = ?",
-            (_iso(at), _iso(at + timedelta(days=7)), chat_id),
-        )
-
-    async def due_followups(self, now: datetime) -> list[int]:
-        """Chats whose follow-up is due, each returned once (then cleared): even if it fell
-        due while the bot was down."""
+    async def due_followups(self, now: datetime) -> list[str]:
+        """Conversations whose follow-up is due, each returned once (then cleared): even if it
+        fell due while the bot was down."""
         return await self._take_due("follow_at", now)
 
     async def _take_due(
         self, column: Literal["remind_at", "follow_at"], now: datetime
-    ) -> list[int]:
-        """Chats whose `column` time has come, cleared in the same statement (one UPDATE …
+    ) -> list[str]:
+        """Keys whose `column` time has come, cleared in the same statement (one UPDATE …
         RETURNING: never sqlite3's executemany on the shared connection, see records.py)."""
         async with self.db.execute(
             f"UPDATE conversations SET {column} = NULL"
-            f" WHERE {column} IS NOT NULL AND {column} <= ? RETURNING chat_id",
-            (_iso(now),),
+            f" WHERE {column} IS NOT NULL AND {column} <= ? RETURNING key",
+            (iso(now),),
         ) as cur:
-            chats = [int(row[0]) async for row in cur]
-        return sorted(chats)
+            keys = [str(row[0]) async for row in cur]
+        return sorted(keys)
 
-    async def link_handoff(self, chat_id: int, handoff_id: int) -> None:
+    async def link_handoff(self, key: str | int, handoff_id: int) -> None:
+        """The handoff a volunteer will take (a bare int is a Telegram chat id)."""
         await self.db.execute(
-            "UPDATE conversations SET handoff = ? WHERE chat_id = ?", (handoff_id, chat_id)
+            "UPDATE conversations SET handoff = ? WHERE key = ?", (handoff_id, _key(key))
         )
 
     async def chat_of_handoff(self, handoff_id: int) -> int | None:
+        """The Telegram chat of an open handoff (the volunteers' buttons are Telegram's)."""
         async with self.db.execute(
-            "SELECT chat_id FROM conversations WHERE handoff = ?", (handoff_id,)
+            "SELECT key FROM conversations WHERE handoff = ?", (handoff_id,)
         ) as cur:
             row = await cur.fetchone()
-        return int(row[0]) if row else None
+        if row is None or not str(row[0]).startswith(TELEGRAM):
+            return None
+        return int(str(row[0]).removeprefix(TELEGRAM))
 
     async def expire(self, now: datetime) -> int:
         """Delete conversations past their expiry; returns how many."""
         async with self.db.execute(
-            "DELETE FROM conversations WHERE expires_at <= ? RETURNING chat_id", (_iso(now),)
+            "DELETE FROM conversations WHERE expires_at <= ? RETURNING key", (iso(now),)
         ) as cur:
-            gone = [int(row[0]) async for row in cur]
-        for chat_id in gone:
-            self._recent.pop(chat_id, None)
+            gone = [str(row[0]) async for row in cur]
+        for key in gone:
+            self._recent.pop(key, None)
         return len(gone)
+
+    async def inbox_add(self, channel: str, rows: Sequence[tuple[int, str]], last: int) -> None:
+        await self._in_thread(add_inbox, self.db._conn, channel, rows, last)
+
+    async def inbox_cursor(self, channel: str) -> int:
+        async with self.db.execute(
+            "SELECT value FROM meta WHERE key = ?", (f"inbox:{channel}",)
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def inbox_pending(self, channel: str) -> list[tuple[int, str]]:
+        async with self.db.execute(
+            "SELECT update_id, payload FROM inbox WHERE channel = ? ORDER BY update_id",
+            (channel,),
+        ) as cur:
+            return [(int(r[0]), str(r[1])) async for r in cur]
+
+    async def inbox_done(self, channel: str, update_id: int) -> None:
+        await self.db.execute(
+            "DELETE FROM inbox WHERE channel = ? AND update_id = ?", (channel, update_id)
+        )
+
+    async def outbox_pending(self) -> list[Item]:
+        async with self.db.execute("SELECT id, key, action FROM outbox ORDER BY id") as cur:
+            return [Item(int(r[0]), str(r[1]), json.loads(r[2])) async for r in cur]
+
+    async def outbox_done(self, ids: Sequence[int]) -> None:
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            marks = ", ".join("?" * len(chunk))
+            await self.db.execute(f"DELETE FROM outbox WHERE id IN ({marks})", chunk)
+
+    async def scrub(self) -> None:
+        from bot.dbfile import scrub
+
+        await scrub(self.db)  # the WAL written back (secure_delete zeroed the rows) and emptied
 
     async def close(self) -> None:
         if self._open:

@@ -10,6 +10,7 @@ invalid token). A test can plan failures, such as a 429 with retry_after.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -47,6 +48,8 @@ class FakeBotApi:
         self.thread: threading.Thread | None = None
         # (chat id, user id) -> status for getChatMember ("left", "kicked", "restricted"…)
         self.members: dict[tuple[int, int], str] = {}
+        self.delays: dict[str, float] = {}  # seconds a method takes (a slow Bot API)
+        self.polls = 0  # getUpdates calls so far: the bot is up
 
     # -- what tests do -----------------------------------------------------------------------
 
@@ -90,6 +93,8 @@ class FakeBotApi:
     # -- serving -----------------------------------------------------------------------------
 
     def handle(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        if self.delays.get(method):
+            time.sleep(self.delays[method])  # slow, before anything is recorded
         with self.lock:
             planned = self.failures.get(method)
             if planned:
@@ -132,6 +137,7 @@ class FakeBotApi:
         limit = int(params.get("limit") or 100)
         deadline = time.monotonic() + timeout
         with self.lock:
+            self.polls += 1
             while True:
                 ready = [u for u in self.updates if u["update_id"] >= offset]
                 if ready or time.monotonic() >= deadline:
@@ -184,6 +190,11 @@ class FakeBotApi:
             protocol_version = "HTTP/1.1"
             disable_nagle_algorithm = True  # small answers must not wait for a delayed ACK
             wbufsize = 1 << 16  # headers and body leave in one write
+
+            def handle(self) -> None:
+                # the bot was killed mid-request: kill-safe
+                with contextlib.suppress(ConnectionResetError, BrokenPipeError):
+                    super().handle()
 
             def do_POST(self) -> None:
                 self._serve()

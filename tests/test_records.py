@@ -51,10 +51,10 @@ async def test_unconsented_conversations_expire_sooner(tmp_path: Path) -> None:
     from bot.dialogue.state import State
 
     store = await SqliteStore.open(tmp_path / "r.db")
-    await store.set(1, State(flow="b", version=1, step="consent"), 1, NOW)
-    await store.set(2, State(flow="b", version=1, step="need", keep=True), 1, NOW)
+    await store.set("tg:1", State(flow="b", version=1, step="consent"), 1, NOW)
+    await store.set("tg:2", State(flow="b", version=1, step="need", keep=True), 1, NOW)
     assert await store.expire(NOW + timedelta(days=3)) == 1
-    assert (await store.get(2)).state is not None
+    assert (await store.get("tg:2")).state is not None
     await store.close()
 
 
@@ -75,11 +75,11 @@ async def test_follow_ups_are_returned_once_and_keep_the_conversation(tmp_path: 
     from bot.dialogue.state import State
 
     store = await SqliteStore.open(tmp_path / "r.db", expiry=timedelta(days=10))
-    await store.set(5, State(flow="b", version=1, step="x", keep=True, done=True), 1, NOW)
-    await store.plan_followup(5, NOW + timedelta(days=14))
+    await store.set("tg:5", State(flow="b", version=1, step="x", keep=True, done=True), 1, NOW)
+    await store.plan_followup("tg:5", NOW + timedelta(days=14))
     assert await store.due_followups(NOW + timedelta(days=13)) == []
     assert await store.expire(NOW + timedelta(days=12)) == 0  # kept past its 10 days
-    assert await store.due_followups(NOW + timedelta(days=15)) == [5]
+    assert await store.due_followups(NOW + timedelta(days=15)) == ["tg:5"]
     assert await store.due_followups(NOW + timedelta(days=16)) == []
     await store.close()
 
@@ -120,8 +120,10 @@ async def test_many_conversations_at_once_share_the_connection_safely(
 
     async def person(i: int) -> None:
         for t in range(10):
-            await store.get(i)
-            await store.set(i, State(flow="b", version=1, step=f"s{t}", keep=True), t + 1, NOW)
+            await store.get(f"tg:{i}")
+            await store.set(
+                f"tg:{i}", State(flow="b", version=1, step=f"s{t}", keep=True), t + 1, NOW
+            )
             events = [Event("step", step=f"s{t}")]
             await records.add_events(f"p{i}", "r", "b", events, NOW.date(), "23", None)
 

@@ -4,9 +4,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiosqlite
+import pytest
 
 from bot.dialogue.state import State
-from bot.store import MIGRATIONS, SqliteStore, migrate
+from bot.store import MIGRATIONS, SqliteStore, Write, migrate
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
@@ -25,11 +26,11 @@ def state(step: str = "need", done: bool = False, keep: bool | None = True) -> S
 async def test_write_through_and_read_back_from_a_new_connection(tmp_path: Path) -> None:
     db = tmp_path / "r.db"
     store = await SqliteStore.open(db)
-    assert (await store.get(1)).state is None
-    await store.set(1, state(), 41, NOW)
+    assert (await store.get("tg:1")).state is None
+    await store.set("tg:1", state(), 41, NOW)
     await store.close()
     again = await SqliteStore.open(db)  # nothing from memory: straight from the file
-    record = await again.get(1)
+    record = await again.get("tg:1")
     assert record.state == state() and record.last_update_id == 41
     async with aiosqlite.connect(db) as raw, raw.execute("PRAGMA journal_mode") as cur:
         assert (await cur.fetchone()) == ("wal",)
@@ -38,35 +39,35 @@ async def test_write_through_and_read_back_from_a_new_connection(tmp_path: Path)
 
 async def test_last_update_id_never_goes_back(tmp_path: Path) -> None:
     store = await SqliteStore.open(tmp_path / "r.db")
-    await store.set(1, state(), 50, NOW)
-    await store.set(1, state("age"), None, NOW)  # a reminder, say: no update behind it
-    assert (await store.get(1)).last_update_id == 50
+    await store.set("tg:1", state(), 50, NOW)
+    await store.set("tg:1", state("age"), None, NOW)  # a reminder, say: no update behind it
+    assert (await store.get("tg:1")).last_update_id == 50
     await store.close()
     reopened = await SqliteStore.open(tmp_path / "r.db")
-    assert (await reopened.get(1)).last_update_id == 50
+    assert (await reopened.get("tg:1")).last_update_id == 50
     await reopened.close()
 
 
 async def test_one_reminder_after_the_delay_surviving_a_restart(tmp_path: Path) -> None:
     store = await SqliteStore.open(tmp_path / "r.db", remind_after=timedelta(hours=24))
-    await store.set(1, state(), 1, NOW)
-    await store.set(2, state(done=True), 1, NOW)  # finished: no reminder
+    await store.set("tg:1", state(), 1, NOW)
+    await store.set("tg:2", state(done=True), 1, NOW)  # finished: no reminder
     assert await store.due_reminders(NOW + timedelta(hours=23)) == []
     await store.close()
     store = await SqliteStore.open(tmp_path / "r.db")
-    assert await store.due_reminders(NOW + timedelta(hours=25)) == [1]
+    assert await store.due_reminders(NOW + timedelta(hours=25)) == ["tg:1"]
     assert await store.due_reminders(NOW + timedelta(hours=26)) == []  # only once
     await store.close()
 
 
 async def test_expiry_and_forget(tmp_path: Path) -> None:
     store = await SqliteStore.open(tmp_path / "r.db", expiry=timedelta(days=30))
-    await store.set(1, state(), 1, NOW)
-    await store.set(2, state(), 1, NOW + timedelta(days=20))
+    await store.set("tg:1", state(), 1, NOW)
+    await store.set("tg:2", state(), 1, NOW + timedelta(days=20))
     assert await store.expire(NOW + timedelta(days=31)) == 1
-    assert (await store.get(1)).state is None and (await store.get(2)).state is not None
-    await store.forget(2)
-    assert (await store.get(2)).state is None
+    assert (await store.get("tg:1")).state is None and (await store.get("tg:2")).state is not None
+    await store.forget("tg:2")
+    assert (await store.get("tg:2")).state is None
     await store.close()
 
 
@@ -81,10 +82,56 @@ async def test_migrations_are_versioned_and_idempotent(tmp_path: Path) -> None:
 async def test_an_unreadable_state_starts_afresh_but_keeps_the_dedup(tmp_path: Path) -> None:
     store = await SqliteStore.open(tmp_path / "r.db")
     await store.db.execute(
-        "INSERT INTO conversations (chat_id, flow, state, last_update_id, updated_at, expires_at)"
-        " VALUES (9, 'beneficiary', '{broken', 12, ?, ?)",
+        "INSERT INTO conversations (key, flow, state, last_update_id, updated_at, expires_at)"
+        " VALUES ('tg:9', 'beneficiary', '{broken', 12, ?, ?)",
         (NOW.isoformat(), (NOW + timedelta(days=1)).isoformat()),
     )
-    record = await store.get(9)
+    record = await store.get("tg:9")
     assert record.state is None and record.last_update_id == 12
+    await store.close()
+
+
+async def test_migration_3_keys_conversations_by_channel_and_keeps_them(tmp_path: Path) -> None:
+    async with aiosqlite.connect(tmp_path / "m.db", isolation_level=None) as db:
+        for n, script in enumerate(MIGRATIONS[:2], start=1):  # a database of the last release
+            await db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {n};\nCOMMIT;")
+        await db.execute(
+            "INSERT INTO conversations (chat_id, flow, state, last_update_id, updated_at,"
+            " expires_at, follow_at) VALUES (77, 'beneficiary', ?, 5, ?, ?, ?)",
+            (state().to_json(), NOW.isoformat(), "2099-01-01", "2026-12-10"),
+        )
+    store = await SqliteStore.open(tmp_path / "m.db")
+    record = await store.get("tg:77")
+    assert record.state == state() and record.last_update_id == 5
+    assert await store.due_followups(NOW + timedelta(days=30)) == ["tg:77"]
+    await store.close()
+
+
+async def test_a_turn_is_one_transaction_with_its_inbox_and_outbox_rows(tmp_path: Path) -> None:
+    store = await SqliteStore.open(tmp_path / "r.db")
+    await store.inbox_add("tg", [(10, "{}"), (11, "{}")], 12)
+    assert await store.inbox_cursor("tg") == 12
+    items = await store.commit(
+        Write("tg:1", NOW, state=state(), update_id=10, inbox=("tg", 10), outbox=[{"a": 1}])
+    )
+    assert [i.action for i in items] == [{"a": 1}]
+    assert await store.inbox_pending("tg") == [(11, "{}")]
+    with pytest.raises(OverflowError):  # a failing write leaves nothing behind
+        await store.commit(
+            Write(
+                "tg:2",
+                NOW,
+                state=state(),
+                inbox=("tg", 11),
+                confirm=None,
+                outbox=[{"b": 2}],
+                follow_at=NOW,
+                update_id=2**70,
+            )
+        )
+    assert await store.inbox_pending("tg") == [(11, "{}")]
+    assert (await store.get("tg:2")).state is None
+    assert [i.action for i in await store.outbox_pending()] == [{"a": 1}]
+    await store.outbox_done([items[0].id])
+    assert await store.outbox_pending() == []
     await store.close()

@@ -1,84 +1,70 @@
 """Coordinators' commands on Telegram: /stats (anonymous figures) and /reload (or SIGHUP).
-Only for REPERE_ADMIN_IDS. Part of `Repere`."""
+Only for REPERE_ADMIN_IDS. A collaborator of the service: it swaps the resources it serves."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Callable
-from typing import Any
-
-from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot.channels.telegram_render import Outgoing, plain_messages
 from bot.config import Settings
-from bot.dialogue.engine import Engine
-from bot.records import Records
 from bot.report import COUNTS_SQL, EVENTS_SQL, Builder, combine, short_text
 from bot.resources import Resources, settle
+from bot.service.conversations import Conversations
 from bot.yamlsrc import DataError
 
 log = logging.getLogger("repere.telegram")
 
 
 class Coordination:
-    res: Resources
-    engine: Engine
-    settings: Settings
-    records: Records | None
-    clock: Callable[..., Any]
-    _reload: Callable[[], Resources]
-
-    async def _send(
-        self, ctx: ContextTypes.DEFAULT_TYPE, chat_id: int, messages: list[Outgoing]
+    def __init__(
+        self, service: Conversations, settings: Settings, load: Callable[[], Resources]
     ) -> None:
-        raise NotImplementedError
+        self.service = service
+        self.settings = settings
+        self.load = load
 
-    async def on_stats(self, update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
-        user, chat = update.effective_user, update.effective_chat
-        if chat is None:
-            return
-        m = self.res.messages
-        if user is None or user.id not in self.settings.admin_ids or self.records is None:
-            await self._send(ctx, chat.id, [Outgoing(m.get("not_admin", "fr"))])
-            return
-        until = self.clock().date().isoformat()
-        await self.records.flush()
-        db = self.records.db
-        async with db.execute(EVENTS_SQL, ("0001-01-01", until)) as cur:
-            events = [tuple(r) async for r in cur]
-        async with db.execute(COUNTS_SQL, ("0001-01", until[:7])) as cur:
-            monthly = [tuple(r) async for r in cur]
-        report = Builder(combine(events, monthly), self.res.flows, m).build("…", until)
-        await self._send(ctx, chat.id, plain_messages([short_text(report)]))
-
-    async def on_reload(self, update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
-        user, chat = update.effective_user, update.effective_chat
-        if chat is None:
-            return
-        m = self.res.messages
-        if user is None or user.id not in self.settings.admin_ids:
-            await self._send(ctx, chat.id, [Outgoing(m.get("not_admin", "fr"))])
-            return
+    async def command(self, name: str, user_id: int | None) -> list[Outgoing]:
+        """What /reload or /stats answers (in French: coordinators read French)."""
+        m = self.service.res.messages
+        if user_id is None or user_id not in self.settings.admin_ids:
+            return [Outgoing(m.get("not_admin", "fr"))]
+        if name == "stats":
+            return await self.stats()
         problems = await self.reload()
         if problems:
             text = m.get("reload_failed", "fr") + "\n" + "\n".join(problems[:20])
         else:
-            text = self.res.messages.get("reloaded", "fr", offers=len(self.res.catalogue))
-        await self._send(ctx, chat.id, [Outgoing(text)])
+            res = self.service.res
+            text = res.messages.get("reloaded", "fr", offers=len(res.catalogue))
+        return [Outgoing(text)]
+
+    async def stats(self) -> list[Outgoing]:
+        records = self.service.records
+        res = self.service.res
+        if records is None:
+            return [Outgoing(res.messages.get("not_admin", "fr"))]
+        until = self.service.clock().date().isoformat()
+        await records.flush()
+        db = records.db
+        async with db.execute(EVENTS_SQL, ("0001-01-01", until)) as cur:
+            events = [tuple(r) async for r in cur]
+        async with db.execute(COUNTS_SQL, ("0001-01", until[:7])) as cur:
+            monthly = [tuple(r) async for r in cur]
+        report = Builder(combine(events, monthly), res.flows, res.messages).build("…", until)
+        return plain_messages([short_text(report)])
 
     async def reload(self) -> list[str]:
         """Load catalogue and flows again; on any error keep the running version."""
         try:
-            fresh = await asyncio.to_thread(self._reload)
+            fresh = await asyncio.to_thread(self.load)
         except DataError as exc:
             problems = [str(p) for p in exc.problems]
             for problem in problems:
                 log.error("reload refused: %s", problem)
             return problems
-        self.res = fresh
-        self.engine = Engine(fresh.flows, fresh)
+        self.service.use(fresh)
         settle()
         log.info("reloaded: %d offers, %d flows", len(fresh.catalogue), len(fresh.flows))
         return []

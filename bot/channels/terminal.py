@@ -9,17 +9,24 @@ flushed at once. End of input ends the chat cleanly.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import re
 import sys
-from datetime import date
+import tempfile
+from datetime import UTC, date, datetime, time
+from pathlib import Path
 from typing import Any, TextIO
 
 from bot.commands.common import parse_today, report_data_error
 from bot.dialogue.engine import Engine
 from bot.dialogue.replies import Ask, Card, Handoff, Option, PlanFollowUp, Reply, Results, Turn
 from bot.dialogue.state import Input
-from bot.resources import load_resources, settle
+from bot.resources import Resources, load_resources, settle
+from bot.service.conversations import Conversations, Incoming, Outcome
+from bot.service.delivery import Outbox
+from bot.service.keys import TERMINAL, chat_key
+from bot.store import SqliteStore
 from bot.yamlsrc import DataError
 
 _GEO = re.compile(r"^\s*geo:\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$", re.IGNORECASE)
@@ -88,14 +95,23 @@ def render_text(reply: Reply) -> str:
 
 
 class TerminalChat:
+    """The terminal as a channel of the conversation service: one person ("term:1")."""
+
     def __init__(self, engine: Engine, today: date, out: TextIO, as_json: bool) -> None:
         self.engine = engine
         self.today = today
         self.out = out
         self.as_json = as_json
         self.options: tuple[Option, ...] = ()
+        self.step = ""
 
-    def show(self, turn: Turn) -> None:
+    def render(self, outcome: Outcome) -> list[dict[str, Any]]:
+        """The lines a turn prints (the service stores them in its outbox first)."""
+        if outcome.state is None:
+            return []
+        turn = Turn(outcome.state, [*outcome.said, *outcome.replies])
+        self.step = turn.state.step
+        lines: list[dict[str, Any]] = []
         for n, reply in enumerate(turn.replies):
             last = n == len(turn.replies) - 1
             if isinstance(reply, Ask):
@@ -108,9 +124,13 @@ class TerminalChat:
                 line = render_text(reply) + "\n"
                 if line == "\n":
                     continue
-            print(line, file=self.out, flush=True)
+            lines.append({"line": line})
         if not turn.replies or turn.state.done:
             self.options = ()
+        return lines
+
+    async def deliver(self, key: str, action: dict[str, Any]) -> None:
+        print(action["line"], file=self.out, flush=True)
 
     def to_input(self, line: str, step: str) -> Input:
         if m := _GEO.match(line):
@@ -141,17 +161,36 @@ def run_chat(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     settle()
     engine = Engine(res.flows, res)
     chat = TerminalChat(engine, parse_today(args.today), stdout, args.json)
-    turn = engine.start(args.flow, chat.today, args.lang)
-    chat.show(turn)
-    interactive = stdin.isatty() and not args.json
-    while True:
-        if interactive:
-            print("> ", end="", file=stdout, flush=True)
-        line = stdin.readline()
-        if not line:
-            return 0
-        line = line.rstrip("\r\n")
-        if not line.strip():
-            continue
-        turn = engine.handle(turn.state, chat.to_input(line, turn.state.step), chat.today)
-        chat.show(turn)
+    with tempfile.TemporaryDirectory(prefix="repere-chat-") as tmp:
+        return asyncio.run(_converse(res, chat, args, stdin, Path(tmp) / "chat.db"))
+
+
+async def _converse(
+    res: Resources, chat: TerminalChat, args: argparse.Namespace, stdin: TextIO, db: Path
+) -> int:
+    """The same service as Telegram, on a throw-away store: nothing outlives the chat."""
+    store = await SqliteStore.open(db)
+    outbox = Outbox(store, chat.deliver)
+    noon = datetime.combine(chat.today, time(12), UTC)
+    service = Conversations(
+        res, store, {TERMINAL: chat.render}, outbox, clock=lambda: noon, keep_finished=True
+    )
+    key = chat_key(TERMINAL, 1)
+    try:
+        await service.handle(Incoming(key, start=(args.flow, {}), lang=args.lang))
+        await outbox.drain()
+        interactive = stdin.isatty() and not args.json
+        while True:
+            if interactive:
+                print("> ", end="", file=chat.out, flush=True)
+            line = stdin.readline()
+            if not line:
+                return 0
+            line = line.rstrip("\r\n")
+            if not line.strip():
+                continue
+            await service.handle(Incoming(key, inp=chat.to_input(line, chat.step)))
+            await outbox.drain()
+    finally:
+        await outbox.close()
+        await store.close()

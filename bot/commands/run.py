@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import signal
 import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+
+from telegram.error import InvalidToken, NetworkError
 
 from bot.commands.common import report_data_error
 from bot.config import Settings
@@ -54,9 +57,32 @@ def run(args: argparse.Namespace) -> int:
         resources = load_resources(args.catalogue, args.flows)
     except DataError as exc:
         return report_data_error(exc)
+    if settings.webhook_url and not settings.secret_token:
+        print(
+            "Webhook mode needs a secret: pass --secret-token (e.g. $(openssl rand -hex 32)); "
+            "Telegram sends it with every update and anything without it is refused.",
+            file=sys.stderr,
+        )
+        return 2
     settle()
     configure_logging(settings)
-    from bot.channels.telegram import Repere, build_application
+    try:
+        return asyncio.run(serve(settings, resources, args))
+    except InvalidToken:
+        print(
+            "Telegram refused the token. Check TELEGRAM_BOT_TOKEN (or --token) with @BotFather.",
+            file=sys.stderr,
+        )
+        return 1
+    except NetworkError as exc:  # its type only: a message could quote the URL, token inside
+        print(f"Telegram cannot be reached ({type(exc).__name__}).", file=sys.stderr)
+        return 1
+
+
+async def serve(settings: Settings, resources: Any, args: argparse.Namespace) -> int:
+    """Open the store, start the bot, take updates until SIGTERM or SIGINT."""
+    from bot.channels.telegram import Repere, make_bot
+    from bot.channels.telegram_poll import Webhook, polling
     from bot.privacy import Pseudonyms
     from bot.records import Records
     from bot.store import SqliteStore
@@ -66,36 +92,43 @@ def run(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         print(f"pseudonym key: {exc}", file=sys.stderr)
         return 2
-    store = asyncio.run(SqliteStore.open(settings.db, settings.expiry, settings.remind_after))
+    store = await SqliteStore.open(settings.db, settings.expiry, settings.remind_after)
+    bot = make_bot(settings)
 
     def reload() -> Any:
         return load_resources(args.catalogue, args.flows)
 
     repere = Repere(
-        resources, store, settings, reload=reload, records=Records(store.db), pseudonyms=pseudonyms
+        resources,
+        store,
+        settings,
+        bot,
+        reload=reload,
+        records=Records(store.db),
+        pseudonyms=pseudonyms,
     )
-    app = build_application(repere, settings)
-
-    async def on_sighup(_app: Any) -> None:
-        loop = asyncio.get_running_loop()
-        loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(repere.reload()))
-
-    previous = app.post_init
-
-    async def post_init(a: Any) -> None:
-        if previous is not None:
-            await previous(a)
-        await on_sighup(a)
-
-    app.post_init = post_init
-    if settings.webhook_url:
-        app.run_webhook(
-            listen=settings.listen,
-            port=settings.port,
-            url_path=settings.webhook_url.rsplit("/", 1)[-1],
-            webhook_url=settings.webhook_url,
-            secret_token=settings.secret_token,
-        )
-    else:
-        app.run_polling()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(repere.reload()))
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await bot.initialize()  # getMe: a rejected token stops here
+        await repere.start()
+        if settings.webhook_url:
+            assert settings.secret_token is not None
+            hook = Webhook(repere, settings.webhook_url.rsplit("/", 1)[-1], settings.secret_token)
+            await hook.start(settings.listen, settings.port)
+            await bot.set_webhook(settings.webhook_url, secret_token=settings.secret_token)
+            await stop.wait()
+            await hook.close()
+        else:
+            async with polling(repere) as poller:
+                stopping = asyncio.create_task(stop.wait())
+                await asyncio.wait({poller, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                stopping.cancel()
+    finally:
+        await repere.stop()
+        with contextlib.suppress(Exception):
+            await bot.shutdown()
     return 0

@@ -6,7 +6,7 @@ from bench.bench_telegram import SCRIPT, run
 
 
 async def test_telegram_bench_runs_in_quick_mode() -> None:
-    ours, echo, p50, p99 = await run(users=4, turns=len(SCRIPT), timeout=60)
+    ours, echo, p50, p99 = await run(users=4, turns=len(SCRIPT), timeout=60, service_turns=100)
     for load in (ours, echo):
         assert load.turns == 4 * len(SCRIPT)
         assert load.lost == 0 and load.duplicated == 0

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application
 
-from bot.channels.telegram import Repere, build_application
+from bot.channels.telegram import Repere, make_bot
+from bot.channels.telegram_poll import receive
 from bot.config import Settings
 from bot.privacy import Pseudonyms
 from bot.records import Records
@@ -107,6 +107,23 @@ class Clock:
         return self.now
 
 
+class Feeder:
+    """Updates handed to the bot as the poller does (inbox first), waiting for the replies."""
+
+    def __init__(self, repere: Repere) -> None:
+        self.repere = repere
+        self.bot = repere.bot
+
+    async def process_update(self, update: Update) -> None:
+        await receive(self.repere, [update.to_dict()])
+        await self.repere.idle()
+
+    async def tick(self) -> int:
+        queued = await self.repere.tick()
+        await self.repere.idle()
+        return queued
+
+
 @asynccontextmanager
 async def bot_app(
     api: FakeBotApi,
@@ -115,25 +132,25 @@ async def bot_app(
     clock: Clock | None = None,
     admin_ids: frozenset[int] = frozenset(),
     rate_limit: bool = False,
-) -> AsyncIterator[tuple[Repere, Application[Any, Any, Any, Any, Any, Any]]]:
+) -> AsyncIterator[tuple[Repere, Feeder]]:
     settings = Settings(
         token="123:TEST", db=db, base_url=api.base_url, admin_ids=admin_ids, pseudonym_key=KEY
     )
     store = await SqliteStore.open(db)
-    repere = Repere(resources, store, settings, clock=clock or Clock(), records=Records(store.db))
-    app = build_application(repere, settings, rate_limit=rate_limit)
-    async with app:
-        try:
-            yield repere, app
-        finally:
-            if repere.records is not None:
-                await repere.records.close()
-            await store.close()
+    bot = make_bot(settings, rate_limit=rate_limit)
+    await bot.initialize()
+    repere = Repere(
+        resources, store, settings, bot, clock=clock or Clock(), records=Records(store.db)
+    )
+    await repere.start(tick_every=None)
+    try:
+        yield repere, Feeder(repere)
+    finally:
+        await repere.stop()
+        await bot.shutdown()
 
 
-async def feed(
-    app: Application[Any, Any, Any, Any, Any, Any], api: FakeBotApi, data: dict[str, Any]
-) -> int:
+async def feed(app: Feeder, api: FakeBotApi, data: dict[str, Any]) -> int:
     """Process one update directly (no polling); returns its update_id."""
     update_id = api.next_update_id
     api.next_update_id += 1

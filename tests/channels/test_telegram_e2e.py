@@ -10,13 +10,13 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from bot.channels.telegram_poll import Webhook
+from bot.channels.telegram_poll import polling as receiving
 from bot.resources import Resources
 from tests.channels.telegram_helpers import (
     bot_app,
@@ -44,17 +44,12 @@ async def until(predicate: Callable[[], bool], timeout: float = 15.0) -> None:
 async def polling(
     api: FakeBotApi, resources: Resources, db: Path, rate_limit: bool = False
 ) -> AsyncIterator[Any]:
-    async with bot_app(api, resources, db, rate_limit=rate_limit) as (repere, app):
-        await repere.post_init(app)  # what run_polling does: the menu, the reminder loop
-        await app.start()
-        assert app.updater is not None
-        await app.updater.start_polling(poll_interval=0, timeout=1)
-        try:
-            yield repere
-        finally:
-            await app.updater.stop()
-            await app.stop()
-            await repere.post_shutdown(app)
+    async with (
+        bot_app(api, resources, db, rate_limit=rate_limit) as (repere, _app),
+        receiving(repere, timeout=1),
+    ):
+        yield repere
+        await repere.idle(5.0)
 
 
 async def say(api: FakeBotApi, update: dict[str, Any], chat_id: int = CHAT) -> None:
@@ -149,48 +144,49 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def test_webhook_checks_the_secret_token(
+def _post(port: int, body: bytes, secret: str, length: str | None = None) -> int:
+    """POST to the webhook; the status it answers."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
+        head = (
+            f"POST /hook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"X-Telegram-Bot-Api-Secret-Token: {secret}\r\n"
+            f"Content-Length: {length if length is not None else len(body)}\r\n\r\n"
+        )
+        conn.sendall(head.encode() + body)
+        answer = conn.recv(200).decode("latin-1")
+    return int(answer.split()[1])
+
+
+async def test_webhook_checks_the_secret_then_the_size_then_the_json(
     api: FakeBotApi, resources: Resources, tmp_path: Path
 ) -> None:
     port = _free_port()
-    async with bot_app(api, resources, tmp_path / "r.db") as (_repere, app):
-        await app.start()
-        assert app.updater is not None
-        await app.updater.start_webhook(
-            listen="127.0.0.1",
-            port=port,
-            url_path="hook",
-            webhook_url=f"http://127.0.0.1:{port}/hook",
-            secret_token="s3cret-token",
-        )
+    async with bot_app(api, resources, tmp_path / "r.db") as (repere, _app):
+        hook = Webhook(repere, "hook", "s3cret-token", max_body=10_000)
+        await hook.start("127.0.0.1", port)
         try:
-
-            def post(secret: str, update_id: int) -> int:
-                body = json.dumps({"update_id": update_id, **message(CHAT, "/start")}).encode()
-                request = urllib.request.Request(
-                    f"http://127.0.0.1:{port}/hook",
-                    data=body,
-                    method="POST",
-                    headers={
-                        "Content-Type": "application/json",
-                        "X-Telegram-Bot-Api-Secret-Token": secret,
-                    },
-                )
-                try:
-                    with urllib.request.urlopen(request, timeout=5) as response:
-                        return int(response.status)
-                except urllib.error.HTTPError as exc:
-                    return exc.code
-
-            assert await asyncio.to_thread(post, "wrong", 1) == 403
-            await asyncio.sleep(0.3)
+            start = json.dumps({"update_id": 2, **message(CHAT, "/start")}).encode()
+            assert await asyncio.to_thread(_post, port, start, "wrong") == 403
+            huge = b"x" * 64  # the body is never read: the announced size is refused
+            assert await asyncio.to_thread(_post, port, huge, "s3cret-token", "90000000") == 413
+            assert await asyncio.to_thread(_post, port, b"{not json", "s3cret-token") == 400
+            await asyncio.sleep(0.2)
             assert api.sent(CHAT) == []
-            assert await asyncio.to_thread(post, "s3cret-token", 2) == 200
+            assert await asyncio.to_thread(_post, port, start, "s3cret-token") == 200
             await until(lambda: len(api.sent(CHAT)) == 1)
         finally:
-            await app.updater.stop()
-            await app.stop()
-    assert api.sent(method="setWebhook")[0].params["secret_token"] == "s3cret-token"
+            await hook.close()
+
+
+def test_webhook_refuses_to_start_without_a_secret(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "run", "--webhook", "https://example.org/hook"],
+        env={**os.environ, "TELEGRAM_BOT_TOKEN": "123:SECRET", "REPERE_DB": str(tmp_path / "r")},
+        capture_output=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert b"--secret-token" in done.stderr and b"123:SECRET" not in done.stderr
 
 
 def _run_bot(api: FakeBotApi, db: Path) -> subprocess.Popen[bytes]:

@@ -1,4 +1,4 @@
-"""Fast tests through Application.process_update, against the fake Bot API on 127.0.0.1."""
+"""Fast tests: updates handed over as the poller does, against the fake Bot API on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -166,16 +166,16 @@ async def test_deep_link_presets_the_department(
 ) -> None:
     async with bot_app(api, resources, tmp_path / "r.db") as (repere, app):
         await feed(app, api, message(CHAT, "/start limoges"))
-        record = await repere.store.get(CHAT)
+        record = await repere.store.get(f"tg:{CHAT}")
         assert record.state is not None
         assert record.state.context == {"department": "87", "source": "limoges"}
         await tap(app, api, "Français")
         await tap(app, api, "D'accord")
         await feed(app, api, message(CHAT, "Saint-Paul"))  # three homonyms: 87 wins
-        record = await repere.store.get(CHAT)
+        record = await repere.store.get(f"tg:{CHAT}")
         assert record.state is not None and record.state.step == "need"
         await feed(app, api, message(CHAT + 1, "/start inconnu-benevole"))
-        other = await repere.store.get(CHAT + 1)
+        other = await repere.store.get(f"tg:{CHAT + 1}")
         assert other.state is not None and other.state.flow == "volunteer"
 
 
@@ -185,9 +185,9 @@ async def test_oubli_erases_after_confirmation(
     async with bot_app(api, resources, tmp_path / "r.db") as (repere, app):
         await feed(app, api, message(CHAT, "/start"))
         await feed(app, api, message(CHAT, "/oubli"))
-        assert (await repere.store.get(CHAT)).state is not None  # nothing before the button
+        assert (await repere.store.get(f"tg:{CHAT}")).state is not None  # nothing before the button
         await tap(app, api, "Oui, tout effacer")
-        assert (await repere.store.get(CHAT)).state is None
+        assert (await repere.store.get(f"tg:{CHAT}")).state is None
     assert texts(api, CHAT)[-1].startswith("C'est effacé.")
 
 
@@ -204,19 +204,19 @@ async def test_a_redelivered_update_is_not_applied_twice(
         before = len(api.sent(CHAT))
         await app.process_update(update)  # the same update again
         assert len(api.sent(CHAT)) == before
-        assert (await repere.store.get(CHAT)).last_update_id == 77
+        assert (await repere.store.get(f"tg:{CHAT}")).last_update_id == 77
 
 
 async def test_reminder_after_a_day_of_silence_once(
     api: FakeBotApi, resources: Resources, tmp_path: Path
 ) -> None:
     clock = Clock()
-    async with bot_app(api, resources, tmp_path / "r.db", clock) as (repere, app):
+    async with bot_app(api, resources, tmp_path / "r.db", clock) as (_repere, app):
         await feed(app, api, message(CHAT, "/start"))
-        assert await repere.tick(app) == 0
+        assert await app.tick() == 0
         clock.now += timedelta(hours=25)
-        assert await repere.tick(app) == 1
-        assert await repere.tick(app) == 0  # only one reminder
+        assert await app.tick() == 1
+        assert await app.tick() == 0  # only one reminder
     said = texts(api, CHAT)
     assert said[-1].startswith("Bonjour ! Vous n'avez pas fini. On continue ?\n\n")
 
@@ -233,11 +233,11 @@ async def test_reload_keeps_the_running_version_on_a_broken_file(
         repere,
         app,
     ):
-        repere._reload = broken
+        repere.admin.load = broken
         await feed(app, api, message(CHAT, "/reload"))
         assert repere.res is resources
         assert "catalogue/offers/23.yaml:12: unknown key 'titel'" in texts(api, CHAT)[-1]
-        repere._reload = lambda: resources
+        repere.admin.load = lambda: resources
         await feed(app, api, message(CHAT, "/reload"))
         assert texts(api, CHAT)[-1].startswith("Catalogue et questions rechargés")
         await feed(app, api, message(CHAT + 5, "/reload"))  # not an admin
@@ -264,7 +264,7 @@ async def test_an_error_is_told_kindly_and_logged_without_personal_data(
         repere.engine.handle = broken  # type: ignore[method-assign]
         with caplog.at_level("ERROR", logger="repere.telegram"):
             await feed(app, api, message(CHAT, "Jeanne Dupont, 06 12 34 56 78"))
-        record = await repere.store.get(CHAT)
+        record = await repere.store.get(f"tg:{CHAT}")
     assert texts(api, CHAT)[-1] == (
         "Oups, un problème. Vos réponses sont gardées. Réessayez dans un moment."
     )

@@ -1,0 +1,55 @@
+"""Scheduled work on the service's clock: the daily retention purge, follow-ups due (even
+those that fell due while the bot was down), gentle reminders, expiry."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+
+from bot.records import Retention
+from bot.service.conversations import Conversations
+
+log = logging.getLogger("repere.jobs")
+
+
+class Jobs:
+    def __init__(self, service: Conversations, retention: Retention) -> None:
+        self.service = service
+        self.retention = retention
+
+    async def run_forever(self, every: float = 60.0) -> None:
+        while True:
+            try:
+                await self.tick()
+            except Exception as exc:  # the loop must survive one bad tick
+                log.error("scheduled work failed: %s", type(exc).__name__)
+            await asyncio.sleep(every)
+
+    async def tick(self) -> int:
+        """Purge once a day, queue due follow-ups and reminders (once each), drop expired
+        conversations. Returns how many follow-ups and reminders were queued."""
+        service = self.service
+        now = service.clock()
+        await self.purge(now)
+        queued = 0
+        for key in await service.store.due_followups(now):
+            queued += await service.follow_up(key, now)
+        await service.store.expire(now)
+        for key in await service.store.due_reminders(now):
+            queued += await service.remind(key, now)
+        return queued
+
+    async def purge(self, now: datetime, force: bool = False) -> dict[str, int]:
+        """The retention purge: at start, then once a day."""
+        records = self.service.records
+        if records is None:
+            return {}
+        today = now.date()
+        if not force and await records.last_purge() == today.isoformat():
+            return {}
+        gone = await records.purge(now, self.retention)
+        gone["conversations"] = await self.service.store.expire(now)
+        await records.purged(today)
+        log.info("purge: %s", ", ".join(f"{k} {v}" for k, v in sorted(gone.items())))
+        return gone

@@ -1,0 +1,116 @@
+"""The SQL of the store's transactions, run in the database thread (see `SqliteStore`)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.store import Write
+
+
+@dataclass(frozen=True, slots=True)
+class Lives:
+    """How long a conversation lives, and when its reminder goes."""
+
+    remind_after: timedelta
+    expiry: timedelta
+    unconsented: timedelta
+
+
+UPSERT = """
+    INSERT INTO conversations
+        (key, flow, state, last_update_id, updated_at, remind_at, expires_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (key) DO UPDATE SET
+        flow = excluded.flow, state = excluded.state,
+        last_update_id = max(conversations.last_update_id, excluded.last_update_id),
+        updated_at = excluded.updated_at, remind_at = excluded.remind_at,
+        expires_at = max(excluded.expires_at, coalesce(conversations.follow_at, ''))
+"""
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def write_turn(db: sqlite3.Connection, write: Write, lives: Lives) -> list[int]:
+    """A turn's writes, in the database thread: BEGIN … COMMIT, or nothing at all. Returns
+    the ids of its outbox rows."""
+    key, now = write.key, write.now
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        if write.inbox is not None:
+            db.execute("DELETE FROM inbox WHERE channel = ? AND update_id = ?", write.inbox)
+        if write.forget:
+            db.execute("DELETE FROM conversations WHERE key = ?", (key,))
+        elif write.state is not None:
+            state = write.state
+            remind = None if state.done else iso(now + lives.remind_after)
+            life = lives.expiry if state.keep else lives.unconsented
+            db.execute(
+                UPSERT,
+                (
+                    key,
+                    state.flow,
+                    state.to_json(),
+                    write.update_id or 0,
+                    iso(now),
+                    remind,
+                    iso(now + life),
+                ),
+            )
+        if write.follow_at is not None:
+            db.execute(
+                "UPDATE conversations SET follow_at = ?, expires_at = max(expires_at, ?)"
+                " WHERE key = ?",
+                (iso(write.follow_at), iso(write.follow_at + timedelta(days=7)), key),
+            )
+        if write.forget or write.confirm == "":
+            db.execute("DELETE FROM confirmations WHERE key = ?", (key,))
+        elif write.confirm is not None:
+            db.execute(
+                "INSERT INTO confirmations (key, nonce) VALUES (?, ?) ON CONFLICT (key)"
+                " DO UPDATE SET nonce = excluded.nonce",
+                (key, write.confirm),
+            )
+        ids = [
+            int(
+                db.execute(
+                    "INSERT INTO outbox (key, action) VALUES (?, ?) RETURNING id",
+                    (key, json.dumps(action, ensure_ascii=False)),
+                ).fetchone()[0]
+            )
+            for action in write.outbox
+        ]
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    return ids
+
+
+def add_inbox(
+    db: sqlite3.Connection, channel: str, rows: Sequence[tuple[int, str]], last: int
+) -> None:
+    """Received updates and the channel's cursor, in one transaction (database thread)."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        for update_id, payload in rows:
+            db.execute(
+                "INSERT OR IGNORE INTO inbox (channel, update_id, payload) VALUES (?, ?, ?)",
+                (channel, update_id, payload),
+            )
+        db.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET"
+            " value = max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))",
+            (f"inbox:{channel}", str(last)),
+        )
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
