@@ -18,6 +18,7 @@ from bot.dialogue.replies import Handoff
 from bot.dialogue.state import State
 from bot.records import Records
 from bot.resources import Resources
+from bot.service.keys import TELEGRAM, chat_key
 from bot.store import SqliteStore
 from tests.channels.telegram_helpers import NOW, PSEUDONYMS, button, keyboard_of
 from tests.fake_bot_api import FakeBotApi
@@ -60,7 +61,12 @@ async def posted(api: FakeBotApi, resources: Resources, db: Path) -> AsyncIterat
         told.append((chat_id, key))
 
     desk = Desk(records, store, PSEUDONYMS, lambda: resources.messages, str, tell)
-    await store.set(CHAT, State(flow="beneficiary", version=1, step="when", keep=True), 1, NOW)
+    await store.set(
+        chat_key(TELEGRAM, CHAT),
+        State(flow="beneficiary", version=1, step="when", keep=True),
+        1,
+        NOW,
+    )
     try:
         async with Bot("123:TEST", base_url=api.base_url) as bot:
             assert await desk.post(bot, CHAT, HANDOFF, NOW)
