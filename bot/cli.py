@@ -87,6 +87,11 @@ def _parser() -> argparse.ArgumentParser:
     qr.add_argument("--volunteer", action="store_true", help="the volunteers' checklist link")
     qr.add_argument("--bot", help="the bot's username (default: $REPERE_BOT_USERNAME)")
     qr.add_argument("--catalogue", type=Path, default=CATALOGUE_DIR)
+    doc = sub.add_parser("doctor", help="is this installation ready to go live? (exit 1: no)")
+    doc.add_argument("--db", help="SQLite file (default: $REPERE_DB or repere.db)")
+    doc.add_argument("--catalogue", type=Path, default=CATALOGUE_DIR)
+    doc.add_argument("--flows", type=Path, default=FLOWS_DIR)
+    doc.add_argument("--today", help="date of the check (YYYY-MM-DD), default today")
     return p
 
 
@@ -99,6 +104,7 @@ COMMANDS = {
     "run": "bot.commands.run",
     "report": "bot.commands.report",
     "qr": "bot.commands.qr",
+    "doctor": "bot.commands.doctor",
 }
 
 
