@@ -76,9 +76,10 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--since", help="first day (YYYY-MM-DD), default: the beginning")
     rep.add_argument("--until", help="last day (YYYY-MM-DD), default: today")
     rep.add_argument("--by", choices=["department", "theme", "centre"], help="add a breakdown")
-    rep.add_argument("--format", choices=["text", "csv", "png"], default="text")
-    rep.add_argument("--out", type=Path, help="write to this file (png needs it)")
+    rep.add_argument("--format", choices=["text", "csv", "png", "html"], default="text")
+    rep.add_argument("--out", type=Path, help="a file, or a folder: one CSV or PNG per table")
     rep.add_argument("--flows", type=Path, default=FLOWS_DIR)
+    rep.add_argument("--catalogue", type=Path, default=CATALOGUE_DIR, help="for names of offers")
 
     qr = sub.add_parser("qr", help="printable QR codes of the centres' deep links")
     qr.add_argument("centre", nargs="?", help="a centre code from catalogue/centres.yaml")

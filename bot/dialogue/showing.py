@@ -20,6 +20,7 @@ from bot.resources import Resources
 PAGE = 3
 CARD_LINES = 7  # a card: title, summary, reason, then labelled lines up to this many in all
 FRENCH = "fr"
+SEARCH_FOUND = {"none": "near"}  # Widening -> the `search` event's value (else its own name)
 CARD_CACHE = 20_000  # cards' labelled lines kept, by (offer, language, place)
 _EXPECTS: dict[Kind, Expect] = {
     Kind.CHOICE: "choice",
@@ -155,8 +156,11 @@ class Shower:
         options = self.options(flow, step, state)
         if not has_more:
             options = tuple(o for o in options if o.id != "more")
+        found = None
+        if state.page == 0:
+            found = "nothing" if not page else SEARCH_FOUND.get(result.widened.value, "near")
         return state, [
-            Results(step.id, text, cards),
+            Results(step.id, text, cards, found, profile.themes),
             Ask(step.id, self.step_text(flow, step, state), "choice", options),
         ]
 
