@@ -94,6 +94,16 @@ class Section:
     values: list[tuple[str, list[int]]] = field(default_factory=list)  # the same, unsuppressed
     slug: str = ""  # the table's file name (CSV, PNG)
     axis: str = ""  # what the counts count, for a chart's axis
+    grid: Grid | None = None  # drawn as a grid of cells (rows × columns) rather than bars
+
+
+@dataclass(frozen=True)
+class Grid:
+    rows: tuple[str, ...]
+    columns: tuple[str, ...]
+    counts: tuple[tuple[int, ...], ...]  # unsuppressed; the chart hides the small ones
+    row_axis: str = ""
+    column_axis: str = ""
 
 
 @dataclass

@@ -10,7 +10,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from bot.report import SMALL, Report, Section, small
+from bot.report import SMALL, Grid, Report, Section, small
 from bot.report_files import table_name
 
 A4_WIDTH = 8.27  # inches
@@ -57,7 +57,7 @@ def draw(report: Report, path: Path) -> Path:
     if not charts:
         _empty(axes[0, 0], report.empty or report.note)
     for ax, section in zip(axes[:, 0], charts, strict=False):
-        _bars(ax, section)
+        _chart(ax, section)
     fig.text(0.01, 0.005, report.note, fontsize=8)
     fig.tight_layout(rect=(0, 0.02, 1, 0.97))
     fig.savefig(path, dpi=DPI)
@@ -77,7 +77,7 @@ def draw_tables(report: Report, folder: Path) -> list[Path]:
             continue
         fig, ax = plt.subplots(figsize=(A4_WIDTH, _height(section) + 1.4))
         fig.suptitle(report.title, fontsize=9)
-        _bars(ax, section)
+        _chart(ax, section)
         fig.text(0.01, 0.01, report.note, fontsize=8)
         fig.tight_layout(rect=(0, 0.03, 1, 0.97))
         path = folder / f"{table_name(i, section)}.png"
@@ -88,6 +88,8 @@ def draw_tables(report: Report, folder: Path) -> list[Path]:
 
 
 def _height(section: Section) -> float:
+    if section.grid is not None:
+        return 2.0 + 0.4 * len(section.grid.rows)
     series = max(1, len(section.header) - 1)
     return 1.2 + 0.22 * len(section.values) * min(series, 3)
 
@@ -95,6 +97,41 @@ def _height(section: Section) -> float:
 def _empty(ax: Any, text: str) -> None:
     ax.axis("off")
     ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=12)
+
+
+def _chart(ax: Any, section: Section) -> None:
+    if section.grid is not None:
+        _grid(ax, section, section.grid)
+    else:
+        _bars(ax, section)
+
+
+def _grid(ax: Any, section: Section, grid: Grid) -> None:
+    """A cell per row × column, darker for more; a small count is a grey cell marked "< 5"."""
+    shown = [[n if n >= SMALL else 0 for n in row] for row in grid.counts]
+    top = max((n for row in shown for n in row), default=0) or 1
+    ax.imshow(shown, cmap="Reds", vmin=0, vmax=top * 1.25, aspect="auto")
+    for i, row in enumerate(grid.counts):
+        for j, n in enumerate(row):
+            if n < SMALL:
+                ax.add_patch(_patch(j, i))
+            ax.text(j, i, small(n), ha="center", va="center", fontsize=8)
+    ax.set_xticks(range(len(grid.columns)), [_wrap(c, 14) for c in grid.columns], fontsize=8)
+    ax.set_yticks(range(len(grid.rows)), grid.rows, fontsize=8)
+    ax.xaxis.tick_top()
+    ax.set_title(textwrap.fill(section.title, 70), fontsize=10, loc="left", pad=40)
+    ax.set_xlabel(grid.column_axis, fontsize=9)
+    ax.set_ylabel(grid.row_axis, fontsize=9)
+
+
+def _patch(x: int, y: int) -> Any:
+    from matplotlib.patches import Rectangle
+
+    return Rectangle((x - 0.5, y - 0.5), 1, 1, color="#eeeeee")
+
+
+def _wrap(text: str, width: int) -> str:
+    return "\n".join(textwrap.wrap(text, width)[:3])
 
 
 def _bars(ax: Any, section: Section) -> None:
@@ -109,10 +146,12 @@ def _bars(ax: Any, section: Section) -> None:
         shown = [c if c >= SMALL else 0 for c in counts]  # a small cell is never drawn
         ax.barh(ys, shown, height=width, color=COLOURS[k % len(COLOURS)], label=head)
         for y, count in zip(ys, counts, strict=True):
-            mark = small(count)
-            ax.text(max(count, 0) if count >= SMALL else 0, y, " " + mark, va="center", fontsize=8)
+            if count >= SMALL or n == 1:  # several series: a hidden cell is a missing bar
+                ax.text(
+                    count if count >= SMALL else 0, y, " " + small(count), va="center", fontsize=8
+                )
     ax.set_yticks([len(labels) - 1 - p for p in positions], labels, fontsize=8)
-    ax.set_title(textwrap.fill(section.title, 90), fontsize=10, loc="left")
+    ax.set_title(textwrap.fill(section.title, 70), fontsize=10, loc="left")
     ax.set_xlabel(section.axis, fontsize=9)
     ax.tick_params(axis="x", labelsize=8)
     ax.spines[["top", "right"]].set_visible(False)

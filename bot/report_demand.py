@@ -11,7 +11,7 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bot.report import Builder, Section
+    from bot.report import Builder, Grid, Section
 
 NEAR, NOTHING = "near", "nothing"
 
@@ -38,7 +38,29 @@ def unmet_demand(b: Builder, axis: str) -> Section:
         s("report_unmet_widened"),
         s("report_unmet_nothing"),
     )
-    return b.section(s("report_unmet"), header, rows, "unmet-demand", axis)
+    section = b.section(s("report_unmet"), header, rows, "unmet-demand", axis)
+    section.grid = _grid(b, found)
+    return section
+
+
+def _grid(b: Builder, found: dict[tuple[str | None, str | None], Counter[str]]) -> Grid:
+    """Departments × themes: searches with nothing within reach."""
+    from bot.report import Grid
+
+    departments = sorted({d for d, _ in found}, key=lambda d: d or "")
+    themes = sorted({t for _, t in found}, key=lambda t: t or "")
+    counts = tuple(
+        tuple(sum(n for v, n in found.get((d, t), Counter()).items() if v != NEAR) for t in themes)
+        for d in departments
+    )
+    s = b.m.staff
+    return Grid(
+        tuple(b.name(4, d) for d in departments),
+        tuple(b.name(6, t) for t in themes),
+        counts,
+        s("report_dim_department"),
+        s("report_unmet_grid_axis"),
+    )
 
 
 def never_suggested(b: Builder) -> Section:
