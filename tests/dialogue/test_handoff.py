@@ -24,8 +24,8 @@ def grouped(resources: Resources) -> Engine:
     return Engine(res.flows, res)
 
 
-def results(engine: Engine, consent: str = "yes") -> Turn:
-    turn = engine.start("beneficiary", TODAY, "fr")
+def results(engine: Engine, consent: str = "yes", lang: str = "fr") -> Turn:
+    turn = engine.start("beneficiary", TODAY, lang)
     return play(
         engine,
         turn,

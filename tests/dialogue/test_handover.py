@@ -18,6 +18,7 @@ from bot.dialogue.state import Input
 from bot.messages import Messages
 from bot.resources import Resources
 from tests.dialogue.conftest import TODAY, play
+from tests.dialogue.test_handoff import results
 
 FLOW = """
 id: t
@@ -160,16 +161,9 @@ def test_the_group_reads_the_language_in_french(resources: Resources) -> None:
     }
     centres = Centres(CentresFile.model_validate({"groups": {"23": -1001}}))
     engine = Engine(resources.flows, dataclasses.replace(resources, centres=centres))
-    turn = engine.start("beneficiary", TODAY, "fa")
     turn = play(
         engine,
-        turn,
-        Input(choice="yes"),
-        Input(text="Guéret"),
-        Input(choice="digital"),
-        Input(choice="age_26_49"),
-        Input(choice="yes"),
-        Input(choice="car"),
+        results(engine, lang="fa"),
         Input(choice="continue"),
         Input(choice="contact"),
         Input(choice="yes"),
