@@ -19,7 +19,6 @@ def test_offers_no_one_can_ever_be_shown(tmp_path: Path, gazetteer: Gazetteer) -
         offer(id="t-closed", sessions=[{"start": "2027-01-10", "registration": "closed"}]),
         offer(id="t-started", sessions=[{"start": "2026-10-01", "end": "2027-03-10"}]),
         offer(id="t-young", eligibility={"age_min": 14, "age_max": 15}),
-        offer(id="t-away", places=[{"address": "1 rue", "insee": "75056"}]),  # Paris
         offer(id="t-running", sessions=[{"start": "2026-10-01"}], permanent_entry=True),
     ]
     root = write_catalogue(tmp_path, offers)
