@@ -76,9 +76,10 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--since", help="first day (YYYY-MM-DD), default: the beginning")
     rep.add_argument("--until", help="last day (YYYY-MM-DD), default: today")
     rep.add_argument("--by", choices=["department", "theme", "centre"], help="add a breakdown")
-    rep.add_argument("--format", choices=["text", "csv", "png"], default="text")
-    rep.add_argument("--out", type=Path, help="write to this file (png needs it)")
+    rep.add_argument("--format", choices=["text", "csv", "png", "html"], default="text")
+    rep.add_argument("--out", type=Path, help="a file, or a folder: one CSV or PNG per table")
     rep.add_argument("--flows", type=Path, default=FLOWS_DIR)
+    rep.add_argument("--catalogue", type=Path, default=CATALOGUE_DIR, help="for names of offers")
 
     qr = sub.add_parser("qr", help="printable QR codes of the centres' deep links")
     qr.add_argument("centre", nargs="?", help="a centre code from catalogue/centres.yaml")
@@ -87,6 +88,14 @@ def _parser() -> argparse.ArgumentParser:
     qr.add_argument("--volunteer", action="store_true", help="the volunteers' checklist link")
     qr.add_argument("--bot", help="the bot's username (default: $REPERE_BOT_USERNAME)")
     qr.add_argument("--catalogue", type=Path, default=CATALOGUE_DIR)
+    qr.add_argument("--poster", action="store_true", help="a poster: name, 5 languages, code")
+    qr.add_argument("--size", choices=["a4", "a5"], default="a4", help="the poster's size")
+    qr.add_argument("--flows", type=Path, default=FLOWS_DIR)
+    doc = sub.add_parser("doctor", help="is this installation ready to go live? (exit 1: no)")
+    doc.add_argument("--db", help="SQLite file (default: $REPERE_DB or repere.db)")
+    doc.add_argument("--catalogue", type=Path, default=CATALOGUE_DIR)
+    doc.add_argument("--flows", type=Path, default=FLOWS_DIR)
+    doc.add_argument("--today", help="date of the check (YYYY-MM-DD), default today")
     return p
 
 
@@ -99,6 +108,7 @@ COMMANDS = {
     "run": "bot.commands.run",
     "report": "bot.commands.report",
     "qr": "bot.commands.qr",
+    "doctor": "bot.commands.doctor",
 }
 
 

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 from bot.dialogue.flow import Flow, Kind
 from bot.messages import Messages
+from bot.report_demand import never_suggested, unmet_demand
+from bot.report_labels import Labels, answer_name, finishing, flow_name, step_name
 
 SMALL = 5
 EVENT_COLUMNS = (
@@ -90,6 +92,18 @@ class Section:
     header: tuple[str, ...]
     rows: list[tuple[str, ...]] = field(default_factory=list)  # label, then counts
     values: list[tuple[str, list[int]]] = field(default_factory=list)  # the same, unsuppressed
+    slug: str = ""  # the table's file name (CSV, PNG)
+    axis: str = ""  # what the counts count, for a chart's axis
+    grid: Grid | None = None  # drawn as a grid of cells (rows × columns) rather than bars
+
+
+@dataclass(frozen=True)
+class Grid:
+    rows: tuple[str, ...]
+    columns: tuple[str, ...]
+    counts: tuple[tuple[int, ...], ...]  # unsuppressed; the chart hides the small ones
+    row_axis: str = ""
+    column_axis: str = ""
 
 
 @dataclass
@@ -97,13 +111,22 @@ class Report:
     title: str
     sections: list[Section]
     note: str
+    empty: str = ""  # said instead of the tables when the period holds nothing
 
 
 class Builder:
-    def __init__(self, counts: Counter[Key], flows: dict[str, Flow], messages: Messages) -> None:
+    def __init__(
+        self,
+        counts: Counter[Key],
+        flows: dict[str, Flow],
+        messages: Messages,
+        labels: Labels | None = None,
+    ) -> None:
         self.counts = counts
         self.flows = flows
         self.m = messages
+        self.labels = labels or Labels()
+        self.unknown = messages.staff("report_unknown")
 
     def total(self, name: str, **match: str | None) -> int:
         fields = {"flow": 0, "step": 2, "value": 3, "department": 4, "centre": 5, "theme": 6}
@@ -113,54 +136,84 @@ class Builder:
             if key[1] == name and all(key[fields[f]] == v for f, v in match.items())
         )
 
-    def build(self, since: str, until: str, by: str | None = None) -> Report:
-        staff = self.m.staff
+    def build(self, since: str | None, until: str, by: str | None = None) -> Report:
+        s = self.m.staff
+        title = (
+            s("report_title", since=since, until=until)
+            if since and since != "…"
+            else s("report_title_all", until=until)
+        )
+        if not self.counts:
+            return Report(title, [], s("report_note"), s("report_none"))
+        people = s("report_axis_conversations")
         sections = [
             self._started(),
+            self._finished(),
             *self._funnels(),
-            self._by_dim(6, staff("report_suggested_theme")),
+            self._by_dim(6, s("report_suggested_theme"), "suggested-theme"),
+            self._by_dim(4, s("report_suggested_department"), "suggested-department"),
+            unmet_demand(self, people),
+            never_suggested(self),
+            self._handoffs(),
         ]
-        sections.append(self._by_dim(4, staff("report_suggested_department")))
-        sections.append(self._handoffs())
         sections.extend(self._followups())
         if by:
             sections.append(self._breakdown(by))
-        return Report(
-            staff("report_title", since=since, until=until), sections, staff("report_note")
-        )
+        return Report(title, sections, s("report_note"))
 
-    def _section(
-        self, title: str, header: tuple[str, ...], rows: list[tuple[str, list[int]]]
+    def section(
+        self,
+        title: str,
+        header: tuple[str, ...],
+        rows: list[tuple[str, list[int]]],
+        slug: str = "",
+        axis: str = "",
     ) -> Section:
-        return Section(title, header, [(label, *map(small, ns)) for label, ns in rows], rows)
+        axis = axis or self.m.staff("report_axis_conversations")
+        suppressed = [(label, *map(small, ns)) for label, ns in rows]
+        return Section(title, header, suppressed, rows, slug, axis)
 
     def _started(self) -> Section:
-        rows = [(flow_id, [self.total("started", flow=flow_id)]) for flow_id in self.flows]
-        return self._section(self.m.staff("report_started"), ("", ""), rows)
+        rows = [(flow_name(f), [self.total("started", flow=f.id)]) for f in self.flows.values()]
+        return self.section(self.m.staff("report_started"), ("", ""), rows, "started")
+
+    def _finished(self) -> Section:
+        rows = []
+        for flow in self.flows.values():
+            ends = finishing(flow)
+            done = sum(self.total("stopped", flow=flow.id, step=step) for step in ends)
+            rows.append((flow_name(flow), [done]))
+        return self.section(self.m.staff("report_finished"), ("", ""), rows, "finished")
 
     def _funnels(self) -> list[Section]:
         out = []
+        s = self.m.staff
         for flow in self.flows.values():
+            ends = finishing(flow)
             rows = []
             for step in flow.steps:
                 reached = self.total("step", flow=flow.id, step=step.id)
                 if reached:
                     stopped = self.total("stopped", flow=flow.id, step=step.id)
-                    rows.append((step.id, [reached, stopped]))
+                    left, done = (0, stopped) if step.id in ends else (stopped, 0)
+                    rows.append((step_name(flow, step.id, self.m), [reached, left, done]))
             if rows:
-                s = self.m.staff
-                title = s("report_funnel", flow=flow.id)
-                out.append(
-                    self._section(title, ("", s("report_reached"), s("report_stopped")), rows)
-                )
+                header = ("", s("report_reached"), s("report_stopped"), s("report_done_here"))
+                title = s("report_funnel", flow=flow_name(flow))
+                out.append(self.section(title, header, rows, f"funnel-{flow.id}"))
         return out
 
-    def _by_dim(self, dim: int, title: str) -> Section:
+    def _by_dim(self, dim: int, title: str, slug: str) -> Section:
         tally: Counter[str] = Counter()
         for key, n in self.counts.items():
             if key[1] == "suggested":
-                tally[key[dim] or "?"] += n
-        return self._section(title, ("", ""), [(k, [n]) for k, n in sorted(tally.items())])
+                tally[self.name(dim, key[dim])] += n
+        rows = [(k, [n]) for k, n in sorted(tally.items())]
+        return self.section(title, ("", ""), rows, slug, self.m.staff("report_axis_suggested"))
+
+    def name(self, dim: int, value: str | None) -> str:
+        kind = {4: "department", 5: "centre", 6: "theme"}[dim]
+        return self.labels.dimension(kind, value, self.unknown)
 
     def _handoffs(self) -> Section:
         s = self.m.staff
@@ -170,43 +223,51 @@ class Builder:
             (s("report_handoff_taken"), [self.total("handoff_taken")]),
             (s("report_handoff_done"), [self.total("handoff_done")]),
         ]
-        return self._section(s("report_handoffs"), ("", ""), rows)
+        return self.section(s("report_handoffs"), ("", ""), rows, "handoffs")
 
     def _followups(self) -> list[Section]:
         s = self.m.staff
         out = [
-            self._section(
+            self.section(
                 s("report_followups"),
                 ("", ""),
                 [(s("report_followup_sent"), [self.total("followup_sent")])],
+                "followups",
             )
         ]
-        answered: dict[str, Counter[str]] = {}
+        answered: dict[tuple[str, str], Counter[str]] = {}
         for key, n in self.counts.items():
             if key[1] == "answer" and key[2]:
-                answered.setdefault(key[2], Counter())[key[3] or "?"] += n
-        for step, values in sorted(answered.items()):
-            rows = [(v, [n]) for v, n in sorted(values.items())]
-            out.append(self._section(s("report_answers", step=step), ("", ""), rows))
+                answered.setdefault((key[0], key[2]), Counter())[key[3] or ""] += n
+        for (flow_id, step), values in sorted(answered.items()):
+            flow = self.flows.get(flow_id)
+            if flow is None:
+                continue
+            rows = [
+                (answer_name(flow, step, v, self.m) if v else self.unknown, [n])
+                for v, n in sorted(values.items())
+            ]
+            title = s("report_answers", step=step_name(flow, step, self.m))
+            out.append(self.section(title, ("", ""), rows, f"answers-{step}"))
         return out
 
     def _breakdown(self, by: str) -> Section:
         dim = _DIM[by]
-        values = sorted({k[dim] or "?" for k in self.counts})
+        values = sorted({k[dim] for k in self.counts}, key=lambda v: v or "")
         results = {s.id for f in self.flows.values() for s in f.steps if s.kind is Kind.RESULTS}
         rows = []
         for v in values:
 
-            def total(name: str, step: set[str] | None = None, v: str = v) -> int:
+            def total(name: str, step: set[str] | None = None, v: str | None = v) -> int:
                 return sum(
                     n
                     for k, n in self.counts.items()
-                    if k[1] == name and (k[dim] or "?") == v and (step is None or k[2] in step)
+                    if k[1] == name and k[dim] == v and (step is None or k[2] in step)
                 )
 
             rows.append(
                 (
-                    v,
+                    self.name(dim, v),
                     [
                         total("started"),
                         total("step", results),
@@ -221,11 +282,13 @@ class Builder:
             "",
             *(s(f"report_col_{c}") for c in ("started", "results", "handoffs", "done", "answers")),
         )
-        return self._section(s("report_by", by=s(f"report_dim_{by}")), header, rows)
+        return self.section(s("report_by", by=s(f"report_dim_{by}")), header, rows, f"by-{by}")
 
 
 def as_text(report: Report) -> str:
     lines = [report.title, "=" * len(report.title), ""]
+    if report.empty:
+        lines += [report.empty, ""]
     for section in report.sections:
         lines.append(section.title)
         if not section.rows:

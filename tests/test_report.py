@@ -12,6 +12,7 @@ from bot.dialogue.flow import load_flows
 from bot.messages import Messages
 from bot.paths import FLOWS_DIR
 from bot.report import Builder, Report, as_csv, as_text, combine, rollup, small
+from bot.report_labels import Labels
 from bot.store import MIGRATIONS
 
 # (day, person, run, name, step, value, department, centre, theme, offer)
@@ -85,8 +86,13 @@ def as_event_rows(rows: list[Row]) -> list[tuple[object, ...]]:
 def report() -> Report:
     counts = rollup(as_event_rows(FIXTURE))
     flows = load_flows(FLOWS_DIR)
-    return Builder(counts, flows, Messages.load(FLOWS_DIR / "messages.yaml")).build(
-        "2026-10-01", "2026-11-30", by="department"
+    labels = Labels(
+        departments={"23": "Creuse", "87": "Haute-Vienne", "33": "Gironde"},
+        themes={"fle": "Français", "numerique": "Numérique"},
+    )
+    messages = Messages.load(FLOWS_DIR / "messages.yaml")
+    return Builder(counts, flows, messages, labels).build(
+        "1 octobre 2026", "30 novembre 2026", by="department"
     )
 
 
@@ -96,20 +102,21 @@ def section(report: Report, start: str) -> dict[str, list[int]]:
 
 
 def test_the_funnel_matches_the_one_counted_by_hand(report: Report) -> None:
-    funnel = section(report, "Parcours")
-    # reached, stopped there
-    assert funnel["where"] == [12, 0]
-    assert funnel["need"] == [12, 3]
-    assert funnel["age"] == [9, 2]
-    assert funnel["jobseeker"] == [7, 0]
-    assert funnel["results"] == [7, 0]
-    assert funnel["what_next"] == [7, 7]
-    assert section(report, "Conversations commencées")["beneficiary"] == [12]
+    funnel = section(report, "Parcours (Mon orientation)")
+    # reached, stopped there (dropped out), ended there (a normal end)
+    assert funnel["Commune"] == [12, 0, 0]
+    assert funnel["Besoin"] == [12, 3, 0]
+    assert funnel["Âge"] == [9, 2, 0]
+    assert funnel["France Travail"] == [7, 0, 0]
+    assert funnel["Idées proposées"] == [7, 0, 0]
+    assert funnel["Et maintenant ?"] == [7, 7, 0]
+    assert section(report, "Conversations commencées")["Mon orientation"] == [12]
 
 
 def test_suggestions_by_theme_and_department(report: Report) -> None:
-    assert section(report, "Idées proposées, par thème") == {"fle": [7], "numerique": [7]}
-    assert section(report, "Idées proposées, par département") == {"23": [10], "87": [4]}
+    assert section(report, "Idées proposées, par thème") == {"Français": [7], "Numérique": [7]}
+    by_department = section(report, "Idées proposées, par département")
+    assert by_department == {"Creuse (23)": [10], "Haute-Vienne (87)": [4]}
 
 
 def test_small_cells_are_printed_as_less_than_five(report: Report) -> None:
@@ -120,10 +127,10 @@ def test_small_cells_are_printed_as_less_than_five(report: Report) -> None:
     asked = next(line for line in text.splitlines() if "demandées" in line)
     assert asked.split()[-2:] == ["<", "5"]
     by = section(report, "Par département")
-    assert by["33"] == [2, 0, 0, 0, 0]
-    line_33 = next(line for line in text.splitlines() if line.strip().startswith("33 "))
-    assert " 2 " not in line_33 and line_33.count("< 5") == 5
-    assert "12" in next(line for line in text.splitlines() if "beneficiary" in line)
+    assert by["Gironde (33)"] == [2, 0, 0, 0, 0]
+    line_33 = next(line for line in text.splitlines() if line.strip().startswith("Gironde (33)"))
+    assert " 2 " not in line_33.removeprefix("  Gironde (33)") and line_33.count("< 5") == 5
+    assert "12" in next(line for line in text.splitlines() if "Mon orientation" in line)
     for row in (r for s in report.sections for r in s.rows):  # no small number anywhere
         for cell in row[1:]:
             assert cell == "< 5" or int(cell) >= 5, row
@@ -132,8 +139,8 @@ def test_small_cells_are_printed_as_less_than_five(report: Report) -> None:
 def test_csv_carries_the_same_suppressed_cells(report: Report) -> None:
     lines = as_csv(report).splitlines()
     assert lines[0] == "section,label,column,count"
-    assert any(",need,arrêtées là,< 5" in line for line in lines)
-    assert any(",need,arrivées,12" in line for line in lines)
+    assert any(",Besoin,arrêtées là,< 5" in line for line in lines)
+    assert any(",Besoin,arrivées,12" in line for line in lines)
 
 
 def test_monthly_counts_add_up_with_recent_events() -> None:
@@ -162,8 +169,8 @@ def test_repere_report_reads_the_database_and_filters_dates(
     _database(db, FIXTURE)
     assert main(["report", "--db", str(db), "--until", "2026-10-31"]) == 0
     out = capsys.readouterr().out
-    assert "Repère — rapport d'évaluation, du 0001-01-01 au 2026-10-31" in out
-    started = next(line for line in out.splitlines() if line.strip().startswith("beneficiary"))
+    assert "Repère — rapport d'évaluation, depuis le début jusqu'au 31 octobre 2026" in out
+    started = next(line for line in out.splitlines() if line.strip().startswith("Mon orient"))
     assert started.split()[-1] == "10"  # the two of November are left out
     assert main(["report", "--db", str(db), "--format", "csv", "--by", "theme"]) == 0
     assert capsys.readouterr().out.startswith("section,label,column,count")
@@ -182,7 +189,10 @@ def test_repere_report_errors_are_clear(tmp_path: Path, capsys: pytest.CaptureFi
     assert main(["report", "--db", str(tmp_path / "none.db")]) == 1
     assert "no such database" in capsys.readouterr().err
     assert main(["report", "--db", str(tmp_path / "none.db"), "--since", "2026-13-01"]) == 2
-    assert "bad date" in capsys.readouterr().err
+    assert "« 2026-13-01 » n'est pas une date" in capsys.readouterr().err
+    late = ["--since", "2026-11-01", "--until", "2026-10-01"]
+    assert main(["report", "--db", str(tmp_path / "none.db"), *late]) == 2
+    assert "--since (2026-11-01) est après --until (2026-10-01)" in capsys.readouterr().err
     other = tmp_path / "other.db"
     sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.close()
     assert main(["report", "--db", str(other)]) == 1

@@ -18,6 +18,8 @@ from bot.catalogue.load import (
     stale_warnings,
     summary_line,
 )
+from bot.catalogue.reach import holes, never_shown
+from bot.catalogue.themes import theme_names, themes_file
 from bot.commands.common import parse_today
 from bot.dialogue.lint import FalcRules, falc_faults
 from bot.paths import FLOWS_DIR
@@ -37,6 +39,8 @@ def run(args: argparse.Namespace) -> int:
     offers, problems = read_offers(files, directory, gazetteer)
     problems += stale_warnings(offers, parse_today(args.today))
     problems += falc_warnings(offers, falc_check())
+    problems += never_shown(offers, parse_today(args.today))
+    problems += holes(offers, gazetteer, theme_names(themes_file(directory)))
     problems.sort(key=lambda p: (p.path, p.line))
     errors = [p for p in problems if not p.warning]
     for problem in problems:

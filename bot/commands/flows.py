@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from bot.dialogue.flow import load_flow
+from bot.dialogue.flow import flow_files, load_flow
 from bot.dialogue.lint import check_flows, graph
 from bot.yamlsrc import DataError
 
@@ -25,6 +25,10 @@ def run(args: argparse.Namespace) -> int:
     path = Path(args.flow)
     if not path.suffix:
         path = args.flows / f"{args.flow}.yaml"
+    if not path.is_file():
+        known = ", ".join(p.stem for p in flow_files(args.flows)) or "none"
+        print(f"unknown flow '{args.flow}': the flows in {args.flows} are {known}", file=sys.stderr)
+        return 1
     try:
         flow, _source = load_flow(path)
     except DataError as exc:

@@ -13,37 +13,94 @@ from bot.commands.common import report_data_error
 from bot.dialogue.flow import load_flows
 from bot.messages import Messages
 from bot.report import COUNTS_SQL, EVENTS_SQL, Builder, Report, as_csv, as_text, combine
+from bot.report_labels import Labels
 from bot.yamlsrc import DataError
 
+BEGINNING = "0001-01-01"
 
-def read_report(db: Path, flows_dir: Path, since: str, until: str, by: str | None) -> Report:
+
+def labels_of(catalogue: Path) -> Labels:
+    """French names of departments, themes, centres and offers (raises DataError)."""
+    from bot.catalogue.centres import load_centres
+    from bot.catalogue.load import load_catalogue
+    from bot.paths import CATALOGUE_DIR
+    from bot.resources import load_base
+
+    gazetteer, lexicon = load_base(catalogue)
+    centres_path = catalogue / "centres.yaml"
+    centres = load_centres(
+        centres_path if centres_path.exists() else CATALOGUE_DIR / "centres.yaml"
+    )
+    offers = {}
+    for offer in load_catalogue(catalogue, gazetteer).offers():
+        communes = [gazetteer.by_insee(p.insee) for p in offer.places]
+        department = next((c.department for c in communes if c is not None), "")
+        offers[offer.id] = (offer.title, department)
+    return Labels(
+        departments={code: name for code, (name, _inside) in gazetteer.departments.items()},
+        themes={theme: lexicon.label(theme) for theme in lexicon.names},
+        centres={code: c.name for code in centres if (c := centres.get(code)) is not None},
+        offers=offers,
+    )
+
+
+def read_report(
+    db: Path,
+    flows_dir: Path,
+    since: str | None,
+    until: str,
+    by: str | None,
+    labels: Labels | None = None,
+) -> Report:
     """Raises FileNotFoundError for a missing database, sqlite3 errors for a foreign one."""
     if not db.exists():
         raise FileNotFoundError(db)
+    first = since or BEGINNING
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
-        events = conn.execute(EVENTS_SQL, (since, until)).fetchall()
-        monthly = conn.execute(COUNTS_SQL, (since[:7], until[:7])).fetchall()
+        events = conn.execute(EVENTS_SQL, (first, until)).fetchall()
+        monthly = conn.execute(COUNTS_SQL, (first[:7], until[:7])).fetchall()
     counts = combine(events, monthly)
     flows = load_flows(flows_dir)
-    messages = Messages.load(flows_dir / "messages.yaml")
-    return Builder(counts, flows, messages).build(since, until, by)
+    m = Messages.load(flows_dir / "messages.yaml")
+    shown_since = _french(date.fromisoformat(since), m) if since else None
+    return Builder(counts, flows, m, labels).build(
+        shown_since, _french(date.fromisoformat(until), m), by
+    )
+
+
+def _french(day: date, m: Messages) -> str:
+    return f"{day.day} {m.month(day.month)} {day.year}"
+
+
+def period(args: argparse.Namespace, m: Messages) -> tuple[str | None, str] | str:
+    """(since, until) as ISO dates, or the error to print."""
+    days: list[date | None] = []
+    for text in (args.since, args.until):
+        try:
+            days.append(date.fromisoformat(text) if text else None)
+        except ValueError:
+            return m.staff("report_date_bad", text=text)
+    since, until = days[0], days[1] or date.today()
+    if since and since > until:
+        return m.staff("report_date_order", since=since.isoformat(), until=until.isoformat())
+    return (since.isoformat() if since else None), until.isoformat()
 
 
 def run(args: argparse.Namespace) -> int:
     db = Path(args.db or os.environ.get("REPERE_DB") or "repere.db")
-    try:
-        since = date.fromisoformat(args.since).isoformat() if args.since else "0001-01-01"
-        until = (
-            date.fromisoformat(args.until).isoformat() if args.until else date.today().isoformat()
-        )
-    except ValueError as exc:
-        print(f"bad date: {exc}. Write dates as YYYY-MM-DD.", file=sys.stderr)
+    m = Messages.load(args.flows / "messages.yaml")
+    dates = period(args, m)
+    if isinstance(dates, str):
+        print(dates, file=sys.stderr)
         return 2
     if args.format == "png" and args.out is None:
-        print("a PNG report needs --out FILE.png", file=sys.stderr)
+        print(
+            "a PNG report needs --out FILE.png (or a folder: one chart per table)", file=sys.stderr
+        )
         return 2
     try:
-        report = read_report(db, args.flows, since, until, args.by)
+        labels = labels_of(args.catalogue)
+        report = read_report(db, args.flows, *dates, args.by, labels)
     except FileNotFoundError:
         print(f"{db}: no such database. Give the bot's with --db or REPERE_DB.", file=sys.stderr)
         return 1
@@ -52,20 +109,36 @@ def run(args: argparse.Namespace) -> int:
         return 1
     except DataError as exc:
         return report_data_error(exc)
+    return write(report, args, m)
+
+
+def write(report: Report, args: argparse.Namespace, m: Messages) -> int:
+    out: Path | None = args.out
+    per_table = out is not None and (out.is_dir() or not out.suffix)
     if args.format == "png":
-        from bot.report_chart import ChartsUnavailable, draw
+        from bot.report_chart import ChartsUnavailable, draw, draw_tables
 
         try:
-            draw(report, args.out)
+            written = draw_tables(report, out) if per_table else [draw(report, out)]  # type: ignore[arg-type]
         except ChartsUnavailable as exc:
             print(exc, file=sys.stderr)
             return 1
-        print(f"{args.out}: written")
-        return 0
-    text = as_csv(report) if args.format == "csv" else as_text(report)
-    if args.out:
-        args.out.write_text(text, encoding="utf-8")
-        print(f"{args.out}: written")
+    elif args.format == "csv" and per_table:
+        from bot.report_files import csv_tables
+
+        written = csv_tables(report, out)  # type: ignore[arg-type]
     else:
-        sys.stdout.write(text)
+        if args.format == "html":
+            from bot.report_html import as_html
+
+            text = as_html(report)
+        else:
+            text = as_csv(report) if args.format == "csv" else as_text(report)
+        if out is None:
+            sys.stdout.write(text)
+            return 0
+        out.write_text(text, encoding="utf-8")
+        written = [out]
+    for path in written:
+        print(m.staff("report_written", path=path))
     return 0

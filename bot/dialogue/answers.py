@@ -4,6 +4,7 @@ a place. Part of the engine (it inherits this); it decides, the engine moves the
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from bot.catalogue.text import fold
@@ -23,6 +24,17 @@ from bot.dialogue.understand import (
 )
 
 MISSES_BEFORE_HELP = 2  # answers not understood in a row before a volunteer is offered
+# between several choices typed at once: "1,5", "1; 5", "1 et 5", "1 and 5", "1 і 5", "1 و 5"
+_BETWEEN = re.compile(r"\s*(?:[,;+&/]|\s(?:et|and|і|та|и|و)\s)\s*", re.IGNORECASE)
+_NUMBERS = re.compile(r"^[\d\s]+$")
+
+
+def choice_parts(text: str) -> list[str]:
+    """The choices typed in one message; numbers may also be apart by spaces only ("1 5")."""
+    parts: list[str] = []
+    for part in _BETWEEN.split(f" {text} "):
+        parts += part.split() if _NUMBERS.match(part) else [part]
+    return parts
 
 
 class AnswerKinds(PlaceAnswers):
@@ -163,7 +175,7 @@ class AnswerKinds(PlaceAnswers):
         if inp.choice in {c for c, _l in labels}:
             picked = [inp.choice] if inp.choice else []
         elif inp.text:
-            for part in inp.text.replace(";", ",").split(","):
+            for part in choice_parts(inp.text):
                 guess = guess_choice(part, labels) if part.strip() else None
                 if guess is not None and guess.sure:
                     picked.append(guess.choice_id)

@@ -47,9 +47,8 @@ def right_to_left(replies: list[Reply]) -> list[Reply]:
             options = tuple(replace(o, label=isolate(o.label)) for o in reply.options)
             out.append(replace(reply, text=isolate(reply.text), options=options))
         elif isinstance(reply, Results):
-            out.append(
-                Results(reply.step, isolate(reply.text), tuple(_card(c) for c in reply.cards))
-            )
+            cards = tuple(_card(c) for c in reply.cards)
+            out.append(replace(reply, text=isolate(reply.text), cards=cards))
         else:  # actions for the channel, not read by the person
             out.append(reply)
     return out

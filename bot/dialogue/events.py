@@ -35,6 +35,9 @@ def events_of(flow: Flow, before: State | None, turn: Turn) -> tuple[Event, ...]
                 reached.append(step_id)
                 out.append(Event("step", step=step_id))
             if kind is Results:
+                found = reply.found  # type: ignore[union-attr]
+                for theme in reply.themes if found else ():  # type: ignore[union-attr]
+                    out.append(Event("search", step=step_id, value=found, theme=theme))
                 for c in reply.cards:  # type: ignore[union-attr]
                     theme = c.themes[0] if c.themes else None
                     out.append(Event("suggested", step=step_id, offer=c.offer_id, theme=theme))

@@ -15,9 +15,15 @@ from bot.dialogue.profile import answer_text
 from bot.dialogue.replies import Handoff, Reply, Say
 from bot.dialogue.showing import Shower
 from bot.dialogue.state import State
+from bot.messages import Messages
 from bot.resources import Resources
 
 STAFF_LANG = "fr"  # the volunteers' group reads French
+
+
+def language_in_french(msg: Messages, lang: str) -> str:
+    """ "arabe", "persan (dari)": what a French volunteer reads to call the right interpreter."""
+    return msg.data.staff.get(f"language_{lang}") or msg.languages.get(lang, lang)
 
 
 def phone_of(flow: Flow, state: State) -> str | None:
@@ -87,7 +93,7 @@ def _lines(
         if s.kind is Kind.PLACE and isinstance(value, dict):
             text = show.place_label(value, STAFF_LANG)
         lines.append((label, text))
-    lines.append((msg.staff("handoff_language"), msg.languages.get(state.lang, state.lang)))
+    lines.append((msg.staff("handoff_language"), language_in_french(msg, state.lang)))
     for offer in show.suggested(flow, state, today):
         contact = offer.contact.phone or offer.contact.email or ""
         lines.append(

@@ -18,6 +18,7 @@ from bot.dialogue.flow import (
     flow_files,
     load_flow,
 )
+from bot.dialogue.lint_same import left_in_french
 from bot.dialogue.replies import button_payload
 from bot.messages import MessagesFile
 from bot.yamlsrc import DataError, Problem, Source, read_source, validate
@@ -105,6 +106,7 @@ def lint_messages(messages: MessagesFile, source: Source, glossary: Glossary) ->
                 source.problem(loc, f"message '{key}': missing translation: {', '.join(missing)}")
             )
         out += [source.problem(loc, m) for m in _kept_names(texts, glossary)]
+        out += [source.problem(loc, m) for m in left_in_french(texts, glossary.keep_in_french)]
     for lang in messages.languages:
         names = messages.months.get(lang)
         if names is None or len(names) != 12:
@@ -198,6 +200,15 @@ def lint_flow(
                 )
             )
     out += _translations(flow, source, at)
+    for step in flow.steps:  # languages are named in their own script, on purpose
+        for i, c in enumerate(step.choices):
+            if not c.data.lang:
+                kept = (glossary or Glossary()).keep_in_french
+                loc = at(step, "choices", i, "label")
+                out += [source.problem(loc, m) for m in left_in_french(c.label, kept)]
+    for loc, texts in _own_texts(flow, at):
+        kept = (glossary or Glossary()).keep_in_french
+        out += [source.problem(loc, m) for m in left_in_french(texts, kept)]
     for loc, texts in _all_texts(flow, at):
         out += [source.problem(loc, m) for m in _kept_names(texts, glossary or Glossary())]
     out += _callbacks(flow, source, at)
@@ -260,6 +271,18 @@ def _all_texts(flow: Flow, at) -> list[tuple[tuple[str | int, ...], Texts]]:  # 
             found.append((at(step, "label"), step.label))
         for i, c in enumerate(step.choices):
             found.append((at(step, "choices", i, "label"), c.label))
+    return found
+
+
+def _own_texts(flow: Flow, at) -> list[tuple[tuple[str | int, ...], Texts]]:  # type: ignore[no-untyped-def]
+    """Every text but the choices' labels (checked apart)."""
+    found: list[tuple[tuple[str | int, ...], Texts]] = [(("title",), flow.title)]
+    for step in flow.steps:
+        found += [
+            (at(step, key), texts)
+            for key in ("text", "help", "label")
+            if (texts := getattr(step, key))
+        ]
     return found
 
 

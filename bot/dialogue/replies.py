@@ -70,6 +70,10 @@ class Results:
     step: str
     text: str
     cards: tuple[Card, ...] = field(default_factory=tuple)
+    # the first page of a search, for the unmet-demand count: what it found ("near": within
+    # reach; "further", "department", "region": only by widening; "nothing") and for which themes
+    found: str | None = None
+    themes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +106,7 @@ Reply = Say | Ask | Results | Handoff | PlanFollowUp
 class Event:
     """Something worth counting, anonymously: a step reached, results shown, an answer."""
 
-    name: str  # started, step, results, suggested, handoff_asked, answer
+    name: str  # started, step, search, suggested, handoff_asked, answer
     step: str | None = None
     value: str | None = None
     offer: str | None = None

@@ -9,6 +9,7 @@ from bot.catalogue.gazetteer import Commune, Place
 from bot.catalogue.model import Location, Offer
 from bot.catalogue.plain import load_plain_words
 from bot.dialogue.flow import Flow, Kind, Step
+from bot.dialogue.idea_sheet import idea_lines
 from bot.dialogue.profile import answer_text, build_profile, place_answer
 from bot.dialogue.replies import Ask, Card, Expect, Option, Reply, Results, Say
 from bot.dialogue.state import State
@@ -20,6 +21,7 @@ from bot.resources import Resources
 PAGE = 3
 CARD_LINES = 7  # a card: title, summary, reason, then labelled lines up to this many in all
 FRENCH = "fr"
+SEARCH_FOUND = {"none": "near"}  # Widening -> the `search` event's value (else its own name)
 CARD_CACHE = 20_000  # cards' labelled lines kept, by (offer, language, place)
 _EXPECTS: dict[Kind, Expect] = {
     Kind.CHOICE: "choice",
@@ -68,7 +70,7 @@ class Shower:
                 Option("more", self.msg.get("see_more", lang), "➕"),
                 Option("continue", self.msg.get("continue", lang), "➡️"),
             )
-        if step.kind is Kind.SUMMARY:
+        if step.kind is Kind.SUMMARY:  # no "change" for an answer that would end it (consent)
             edits = tuple(
                 Option(
                     f"edit_{s.id}",
@@ -76,6 +78,7 @@ class Shower:
                     "✏️",
                 )
                 for s in self._summarised(flow, state)
+                if not _ends_on_change(flow, s)
             )
             return (*edits, Option("ok", self.msg.get("summary_ok", lang), "✅"))
         options = tuple(
@@ -155,8 +158,11 @@ class Shower:
         options = self.options(flow, step, state)
         if not has_more:
             options = tuple(o for o in options if o.id != "more")
+        found = None
+        if state.page == 0:
+            found = "nothing" if not page else SEARCH_FOUND.get(result.widened.value, "near")
         return state, [
-            Results(step.id, text, cards),
+            Results(step.id, text, cards, found, profile.themes),
             Ask(step.id, self.step_text(flow, step, state), "choice", options),
         ]
 
@@ -293,10 +299,24 @@ class Shower:
                     contact = o.contact.phone or o.contact.email or o.contact.url or ""
                     title = self.plain(o.title)
                     lines.append(f"• {title} — {o.organisation.name} {contact}".rstrip())
+                    if flow.audience == "volunteer":  # what the volunteer acts on, per idea
+                        details = idea_lines(self.res, flow, o, state, today)
+                        lines += [f"   {line}" for line in details]
         return "\n".join(lines)
 
     def summary(self, flow: Flow, step: Step, state: State, today: date) -> list[Reply]:
         return [Say(self.summary_text(flow, state, today)), self.question(flow, step, state)]
+
+
+def _ends_on_change(flow: Flow, step: Step) -> bool:
+    """A step one of whose answers ends the conversation (a consent refused)."""
+    rules = step.next if isinstance(step.next, list) else []
+    return any(
+        flow.has_step(r.goto)
+        and flow.step(r.goto).kind is Kind.INFO
+        and flow.step(r.goto).next is None
+        for r in rules
+    )
 
 
 def _ids(answer: object) -> list[str]:

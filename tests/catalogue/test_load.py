@@ -22,9 +22,11 @@ def check(directory: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, lis
 def test_bundled_catalogue_is_clean(capsys: pytest.CaptureFixture[str]) -> None:
     code, lines = check(CATALOGUE_DIR, capsys)
     assert code == 0
-    assert len(lines) == 1  # only the summary: no error, no warning
-    summary = lines[0]
-    assert "0 errors · 0 warnings" in summary
+    # no error; the only warnings name the sample offers whose registration is closed on
+    # purpose (they show that a closed session is never suggested)
+    *warnings, summary = lines
+    assert all("is never shown: no session one can still join" in w for w in warnings), warnings
+    assert f"0 errors · {len(warnings)} warnings" in summary
     for dep in ("16", "17", "19", "23", "24", "33", "40", "47", "64", "79", "86", "87"):
         assert f"{dep}: " in summary
     for theme in (

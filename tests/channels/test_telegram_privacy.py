@@ -383,7 +383,9 @@ async def test_stats_is_for_admins_and_hides_small_counts(
         await say(app, api, "/stats", chat_id=admin)
     (stats,) = texts(api, admin)
     assert stats.startswith("Repère — rapport")
-    started = next(line for line in stats.splitlines() if line.strip().startswith("beneficiary"))
+    started = next(
+        line for line in stats.splitlines() if line.strip().startswith("Mon orientation")
+    )
     assert started.split()[-2:] == ["<", "5"]  # one conversation: too few to show
 
 

@@ -177,6 +177,8 @@ def test_whole_volunteer_checklist() -> None:
     lines = [
         "oui",
         "Limoges",
+        "arabe",
+        "Un peu",
         "Inscrite à France Travail",
         "Touche le RSA",
         "Valider",
@@ -197,13 +199,15 @@ def test_whole_volunteer_checklist() -> None:
     replies = chat(lines, "--flow", "volunteer")
     steps = [a["step"] for a in asks(replies)]
     assert steps[0] == "consent" and steps[-1] == "summary"
-    assert asks(replies)[0]["text"].startswith("Étape 1 sur 11\n")
-    assert any(a["text"].startswith("Étape 3 sur 11\n") for a in asks(replies))
+    assert asks(replies)[0]["text"].startswith("Étape 1 sur 13\n")
+    assert any(a["text"].startswith("Étape 3 sur 13\n") for a in asks(replies))
     shown = suggestions(replies)
     assert shown and all("fle" in s["themes"] for s in shown)
     summary = next(r["text"] for r in replies if r["text"].startswith("📋"))
     for expected in (
         "Commune : Limoges",
+        "Langue de la personne : arabe",
+        "Français : Un peu",
         "Âge : 34",
         "Documents : Pièce d'identité, CV",
         "Besoins : Parler français",
@@ -214,15 +218,19 @@ def test_whole_volunteer_checklist() -> None:
 
 
 def test_volunteer_number_validation() -> None:
-    replies = chat(["oui", "Limoges", "1", "Valider", "douze"], "--flow", "volunteer")
+    replies = chat(
+        ["oui", "Limoges", "arabe", "Un peu", "1", "Valider", "douze"], "--flow", "volunteer"
+    )
     assert replies[-2]["text"] == "Écrivez un nombre en chiffres, par exemple 35."
-    replies = chat(["oui", "Limoges", "1", "Valider", "12"], "--flow", "volunteer")
+    replies = chat(
+        ["oui", "Limoges", "arabe", "Un peu", "1", "Valider", "12"], "--flow", "volunteer"
+    )
     assert replies[-2]["text"] == "Écrivez un nombre entre 16 et 99."
     assert last_ask(replies)["step"] == "age"
 
 
 def test_multiple_choice_needs_one_answer_before_valider() -> None:
-    replies = chat(["oui", "Limoges", "Valider"], "--flow", "volunteer")
+    replies = chat(["oui", "Limoges", "arabe", "Un peu", "Valider"], "--flow", "volunteer")
     assert replies[-2]["text"] == "Choisissez au moins 1 réponse."
 
 

@@ -49,3 +49,35 @@ def test_clear_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert "unknown centre 'atlantis'" in capsys.readouterr().err
     assert main(["qr", "--bot", "RepereBot"]) == 2
     assert main(["qr", "pau", "--bot", "RepereBot", "--out", str(tmp_path / "x.jpg")]) == 2
+
+
+def test_a_poster_carries_the_centre_the_code_and_the_bot(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    image = pytest.importorskip("PIL.Image")
+    out = tmp_path / "gueret.png"
+    assert main(["qr", "gueret", "--bot", "RepereBot", "--poster", "--out", str(out)]) == 0
+    assert decode(out) == "https://t.me/RepereBot?start=gueret"
+    with image.open(out) as picture:
+        assert picture.size == (1654, 2339)  # A4 at 200 dpi
+        gray = picture.convert("L")
+        top = gray.crop((0, 60, 1654, 520))  # the name and the five lines: ink above the code
+        assert top.getextrema()[0] < 50
+    small = tmp_path / "gueret-a5.png"
+    args = ["qr", "gueret", "--bot", "RepereBot", "--poster", "--size", "a5", "--out", str(small)]
+    assert main(args) == 0
+    assert decode(small) == "https://t.me/RepereBot?start=gueret"
+
+
+def test_posters_for_every_centre_as_pdf(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("matplotlib")
+    folder = tmp_path / "posters"
+    assert main(["qr", "--all", "--poster", "--bot", "RepereBot", "--out", str(folder)]) == 0
+    files = sorted(folder.iterdir())
+    assert len(files) >= 6 and all(p.name.endswith("-affiche-a4.pdf") for p in files)
+    assert all(p.read_bytes().startswith(b"%PDF") for p in files)
+    assert (
+        main(["qr", "pau", "--bot", "RepereBot", "--poster", "--out", str(tmp_path / "p.svg")]) == 2
+    )
+    assert ".png or .pdf" in capsys.readouterr().err

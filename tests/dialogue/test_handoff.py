@@ -24,8 +24,8 @@ def grouped(resources: Resources) -> Engine:
     return Engine(res.flows, res)
 
 
-def results(engine: Engine, consent: str = "yes") -> Turn:
-    turn = engine.start("beneficiary", TODAY, "fr")
+def results(engine: Engine, consent: str = "yes", lang: str = "fr") -> Turn:
+    turn = engine.start("beneficiary", TODAY, lang)
     return play(
         engine,
         turn,
@@ -72,7 +72,7 @@ def test_handoff_carries_the_summary_then_forgets_the_number(grouped: Engine) ->
     assert handoff.phone == "06 12 34 56 78"
     lines = dict(handoff.lines)
     assert lines["Commune"] == "Guéret (Creuse)" and lines["Disponibilité"] == "L'après-midi"
-    assert lines["Besoin"] == "Ordinateur et téléphone" and lines["Langue"] == "Français"
+    assert lines["Besoin"] == "Ordinateur et téléphone" and lines["Langue"] == "français"
     assert "Idée proposée" in lines
     assert "0612345678" not in turn.state.to_json() and "06 12" not in turn.state.to_json()
     assert Event("handoff_asked", value="group") in turn.events
