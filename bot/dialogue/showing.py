@@ -13,6 +13,7 @@ from bot.dialogue.profile import answer_text, build_profile, place_answer
 from bot.dialogue.replies import Ask, Card, Expect, Option, Reply, Results, Say
 from bot.dialogue.state import State
 from bot.matching import Suggestion
+from bot.provenance import updated_line
 from bot.reasons import reason, widening_note
 from bot.resources import Resources
 
@@ -208,6 +209,8 @@ class Shower:
             lines.append((m.get("card_hours", lang), o.opening_hours))
         if o.documents:
             lines.append((m.get("card_documents", lang), "; ".join(o.documents)))
+        if updated := updated_line(o, m, lang):  # an imported offer: who published it, when
+            lines.append((m.get("card_updated", lang), updated))
         names = self._language_names(lang)
         lines.append(
             (
