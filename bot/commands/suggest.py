@@ -65,10 +65,6 @@ def run(args: argparse.Namespace) -> int:
                     "distance_km": s.distance_km,
                     "commune": s.commune,
                     "reason": r,
-                    "opening_hours": s.offer.opening_hours,
-                    "how_to_register": s.offer.contact.how_to_register,
-                    "last_updated": s.offer.last_updated.isoformat(),
-                    "provider": s.offer.provider,
                 }
                 for s, r in zip(result.suggestions, reasons, strict=True)
             ],
