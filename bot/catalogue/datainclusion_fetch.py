@@ -23,7 +23,8 @@ class FetchError(Exception):
     """The API could not be read: the message says why, never the token."""
 
 
-def fetch_records(url: str, token: str, size: int = PAGE_SIZE) -> Iterator[dict[str, Any]]:
+def fetch_records(url: str, token: str, size: int | None = None) -> Iterator[dict[str, Any]]:
+    size = size or PAGE_SIZE
     if urlsplit(url).scheme not in ("http", "https"):
         raise FetchError(f"{url}: not an http(s) address")
     page = 1
