@@ -11,6 +11,7 @@ ever made up.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections import Counter
@@ -20,7 +21,7 @@ from datetime import date
 from typing import Any
 
 from data_inclusion.schema.v1 import Service, Structure
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from bot.catalogue.datainclusion_hours import HoursReader
 from bot.catalogue.datainclusion_map import Mapping
@@ -118,7 +119,7 @@ def read_services(
             report.skipped[why] += 1
             continue
         try:
-            service = Service.model_validate(_repaired(record, report))
+            service = _validated(_repaired(record, report))
         except ValidationError as exc:
             reason = _reason(exc)
             report.skipped[reason] += 1
@@ -138,6 +139,40 @@ def _repaired(record: dict[str, Any], report: DiReport) -> dict[str, Any]:
             record[key] = value.replace(",", ".", 1)
             report.warn(f"record {record.get('id', '?')}: {key} '{value}' read with a point")
     return record
+
+
+def _validated(record: dict[str, Any]) -> Any:
+    """The record as a schema `Service`. The e-mail check is the schema's own (pydantic's
+    EmailStr, by `email-validator`) but its costly half, the domain, is checked once per
+    domain: a plain local part ("prenom.nom") before a domain the schema accepted is valid."""
+    email = record.get("courriel")
+    normal = _email(email) if isinstance(email, str) else None
+    if normal is None:
+        return Service.model_validate(record)
+    service = Service.model_validate({k: v for k, v in record.items() if k != "courriel"})
+    return service.model_copy(update={"courriel": normal})
+
+
+_EMAIL = TypeAdapter(Service.model_fields["courriel"].annotation)
+_DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+
+
+def _email(value: str) -> str | None:
+    """The address as the schema would keep it, when it surely passes; else None (then the
+    schema checks it whole, and says why it fails)."""
+    local, at, domain = value.rpartition("@")
+    if not at or len(value) > 254 or len(local) > 64 or not _DOT_ATOM.fullmatch(local):
+        return None
+    normal = _domain(domain)
+    return None if normal is None else f"{local}@{normal}"
+
+
+@functools.lru_cache(maxsize=65536)
+def _domain(domain: str) -> str | None:
+    try:
+        return str(_EMAIL.validate_python(f"x@{domain}")).rpartition("@")[2]
+    except ValidationError:
+        return None
 
 
 def _reason(exc: ValidationError) -> str:

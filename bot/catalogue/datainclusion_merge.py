@@ -12,6 +12,7 @@ data·inclusion copy brings nothing and is dropped.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import date
@@ -25,7 +26,10 @@ Key = tuple[str, str, str]
 
 def offer_key(offer: Offer) -> Key:
     where = offer.places[0].insee if offer.places else "remote"
-    return (fold(offer.title), where, fold(offer.organisation.name))
+    return (fold(offer.title), where, _fold_name(offer.organisation.name))
+
+
+_fold_name = functools.lru_cache(maxsize=65536)(fold)  # organisations repeat
 
 
 def _newer(a: Offer, b: Offer) -> Offer:
@@ -66,14 +70,14 @@ class Merger:
         self.merged: Counter[str] = Counter()
 
     def add(self, offer: Offer) -> None:
-        lheo = self._lheo_copy(offer)
+        key = offer_key(offer)
+        lheo = self._lheo_copy(offer, key)
         if lheo is not None:
             merged = merge_with_lheo(lheo, offer)
             self.merged["same offer as an LHEO one" + (", newer contacts" if merged else "")] += 1
             if merged is not None:
                 self._keep(merged.id, merged.last_updated, offer_key(merged), self.to_row(merged))
             return
-        key = offer_key(offer)
         other = offer.id if offer.id in self.kept else self.id_by_key.get(key)
         if other is not None:
             rule = "same id" if other == offer.id else "same title, commune, organisation"
@@ -86,12 +90,12 @@ class Merger:
             return
         self._keep(offer.id, offer.last_updated, key, self.to_row(offer))
 
-    def _lheo_copy(self, offer: Offer) -> Offer | None:
+    def _lheo_copy(self, offer: Offer, key: Key) -> Offer | None:
         if offer.provider == "carif-oref":
             own = offer.id.removeprefix("di-carif-oref-")
             if own in self.lheo_by_action:
                 return self.lheo_by_action[own]
-        return self.lheo_by_key.get(offer_key(offer))
+        return self.lheo_by_key.get(key)
 
     def _keep(self, offer_id: str, updated: date, key: Key, row: Row) -> None:
         self.kept[offer_id] = (updated, key, row)

@@ -18,6 +18,7 @@ from bot.catalogue.datainclusion_map import load_mapping, mapping_file
 from bot.catalogue.datainclusion_merge import Merger
 from bot.catalogue.datainclusion_read import Record, read_records
 from bot.catalogue.gazetteer import Gazetteer
+from bot.catalogue.lheo_parallel import gc_paused
 from bot.catalogue.lheo_write import offer_row, write_offers
 from bot.catalogue.load import read_offers
 from bot.catalogue.model import Offer
@@ -50,8 +51,9 @@ def run(args: argparse.Namespace) -> int:
         )
         known = read_structures(structures, report)
         merger = Merger(lambda offer: offer_row(offer, gazetteer), _lheo_offers(out, gazetteer))
-        for offer in read_services(services, scope, known, report):
-            merger.add(offer)
+        with gc_paused():  # offers hold no cycles: the collector would only slow the import
+            for offer in read_services(services, scope, known, report):
+                merger.add(offer)
     except DataError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
