@@ -13,23 +13,35 @@ data·inclusion copy brings nothing and is dropped.
 from __future__ import annotations
 
 import functools
+import re
+import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import date
+from typing import NamedTuple
 
-from bot.catalogue.lheo_write import Row
+from bot.catalogue.gazetteer import Gazetteer
+from bot.catalogue.lheo_write import Row, offer_row
 from bot.catalogue.model import Offer
-from bot.catalogue.text import fold
 
 Key = tuple[str, str, str]
 
 
 def offer_key(offer: Offer) -> Key:
     where = offer.places[0].insee if offer.places else "remote"
-    return (fold(offer.title), where, _fold_name(offer.organisation.name))
+    return (plain(offer.title), where, _plain_name(offer.organisation.name))
 
 
-_fold_name = functools.lru_cache(maxsize=65536)(fold)  # organisations repeat
+def plain(text: str) -> str:
+    """Lower case, no accents, words only: "Cours de Français !" -> "cours de francais"."""
+    ascii_text = text
+    if not text.isascii():
+        ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return " ".join(_WORDS.findall(ascii_text.lower())) or text.casefold()
+
+
+_WORDS = re.compile(r"[a-z0-9]+")
+_plain_name = functools.lru_cache(maxsize=65536)(plain)  # organisations repeat
 
 
 def _newer(a: Offer, b: Offer) -> Offer:
@@ -52,54 +64,67 @@ def merge_with_lheo(lheo: Offer, di: Offer) -> Offer | None:
     return Offer.model_validate(data)
 
 
+class Item(NamedTuple):
+    """An imported offer as the merge needs it: small, and quick to send between processes."""
+
+    id: str
+    updated: date
+    key: Key
+    provider: str | None
+    row: Row  # its written line
+
+    def offer(self) -> Offer:
+        return Offer.model_validate_json(self.row.text[2:])
+
+
+def item_of(offer: Offer, gazetteer: Gazetteer) -> Item:
+    row = offer_row(offer, gazetteer)
+    return Item(offer.id, offer.last_updated, offer_key(offer), offer.provider, row)
+
+
 class Merger:
-    """Data·inclusion offers in, one row per action out; LHEO offers already imported win.
+    """Data·inclusion offers in, one row per action out; LHEO offers already imported win."""
 
-    Holds each kept offer as its written line (a Row), not as a model: memory stays small.
-    """
-
-    def __init__(self, to_row: Callable[[Offer], Row], lheo: Iterable[Offer] = ()) -> None:
-        self.to_row = to_row
+    def __init__(self, gazetteer: Gazetteer, lheo: Iterable[Offer] = ()) -> None:
+        self.gazetteer = gazetteer
         self.lheo_by_key: dict[Key, Offer] = {}
         self.lheo_by_action: dict[str, Offer] = {}
         for offer in lheo:
             self.lheo_by_key.setdefault(offer_key(offer), offer)
             self.lheo_by_action.setdefault(offer.id.rsplit("-", 1)[-1], offer)
-        self.kept: dict[str, tuple[date, Key, Row]] = {}  # id -> (updated, key, row)
+        self.kept: dict[str, Item] = {}
         self.id_by_key: dict[Key, str] = {}
         self.merged: Counter[str] = Counter()
 
-    def add(self, offer: Offer) -> None:
-        key = offer_key(offer)
-        lheo = self._lheo_copy(offer, key)
+    def add(self, item: Item) -> None:
+        lheo = self._lheo_copy(item)
         if lheo is not None:
-            merged = merge_with_lheo(lheo, offer)
+            merged = merge_with_lheo(lheo, item.offer())
             self.merged["same offer as an LHEO one" + (", newer contacts" if merged else "")] += 1
             if merged is not None:
-                self._keep(merged.id, merged.last_updated, offer_key(merged), self.to_row(merged))
+                self._keep(item_of(merged, self.gazetteer))
             return
-        other = offer.id if offer.id in self.kept else self.id_by_key.get(key)
+        other = item.id if item.id in self.kept else self.id_by_key.get(item.key)
         if other is not None:
-            rule = "same id" if other == offer.id else "same title, commune, organisation"
+            rule = "same id" if other == item.id else "same title, commune, organisation"
             self.merged[rule] += 1
-            updated = self.kept[other][0]
-            newer = offer.last_updated > updated
-            if newer or (offer.last_updated == updated and offer.id < other):
+            updated = self.kept[other].updated
+            if item.updated > updated or (item.updated == updated and item.id < other):
                 del self.kept[other]
-                self._keep(offer.id, offer.last_updated, key, self.to_row(offer))
+                self._keep(item)
             return
-        self._keep(offer.id, offer.last_updated, key, self.to_row(offer))
+        self._keep(item)
 
-    def _lheo_copy(self, offer: Offer, key: Key) -> Offer | None:
-        if offer.provider == "carif-oref":
-            own = offer.id.removeprefix("di-carif-oref-")
+    def _lheo_copy(self, item: Item) -> Offer | None:
+        if item.provider == "carif-oref":
+            own = item.id.removeprefix("di-carif-oref-")
             if own in self.lheo_by_action:
                 return self.lheo_by_action[own]
-        return self.lheo_by_key.get(key)
+        return self.lheo_by_key.get(item.key)
 
-    def _keep(self, offer_id: str, updated: date, key: Key, row: Row) -> None:
-        self.kept[offer_id] = (updated, key, row)
-        self.id_by_key[key] = offer_id
+    def _keep(self, item: Item) -> None:
+        self.kept[item.id] = item
+        self.id_by_key[item.key] = item.id
 
     def rows(self) -> list[Row]:
-        return [row for _updated, _key, row in self.kept.values()]
+        return [item.row for item in self.kept.values()]

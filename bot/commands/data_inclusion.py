@@ -12,14 +12,15 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from bot.catalogue.datainclusion import DiReport, DiScope, read_services, read_structures
+from bot.catalogue.datainclusion import DiReport, DiScope, read_structures
 from bot.catalogue.datainclusion_fetch import FetchError, fetch_records, structures_url
 from bot.catalogue.datainclusion_map import load_mapping, mapping_file
 from bot.catalogue.datainclusion_merge import Merger
+from bot.catalogue.datainclusion_parallel import PARALLEL_MIN, import_items
 from bot.catalogue.datainclusion_read import Record, read_records
 from bot.catalogue.gazetteer import Gazetteer
 from bot.catalogue.lheo_parallel import gc_paused
-from bot.catalogue.lheo_write import offer_row, write_offers
+from bot.catalogue.lheo_write import write_offers
 from bot.catalogue.load import read_offers
 from bot.catalogue.model import Offer
 from bot.catalogue.themes import theme_names, themes_file
@@ -50,10 +51,11 @@ def run(args: argparse.Namespace) -> int:
             set(args.department) if args.department else None,
         )
         known = read_structures(structures, report)
-        merger = Merger(lambda offer: offer_row(offer, gazetteer), _lheo_offers(out, gazetteer))
+        merger = Merger(gazetteer, _lheo_offers(out, gazetteer))
+        big = args.services is not None and args.services.stat().st_size >= PARALLEL_MIN
         with gc_paused():  # offers hold no cycles: the collector would only slow the import
-            for offer in read_services(services, scope, known, report):
-                merger.add(offer)
+            for item in import_items(services, scope, known, report, parallel=big):
+                merger.add(item)
     except DataError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)

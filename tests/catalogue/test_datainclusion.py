@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+from data_inclusion.schema.v1 import Service
 
 from bot.catalogue.datainclusion import di_id
-from bot.catalogue.datainclusion_merge import Merger, merge_with_lheo
+from bot.catalogue.datainclusion_merge import Merger, item_of, merge_with_lheo
 from bot.catalogue.load import load_catalogue, read_offers, stale_warnings
 from bot.catalogue.model import Offer
 from bot.cli import main
@@ -214,17 +215,20 @@ def _rows(merger: Merger) -> dict[str, Offer]:
     return {row.id: Offer.model_validate_json(row.text[2:]) for row in merger.rows()}
 
 
-def _merger(lheo: list[Offer] | None = None) -> Merger:
-    from bot.catalogue.lheo_write import offer_row
+class _Merger(Merger):
+    def add_offer(self, offer: Offer) -> None:
+        self.add(item_of(offer, self.gazetteer))
 
+
+def _merger(lheo: list[Offer] | None = None) -> _Merger:
     gazetteer, _ = load_base()
-    return Merger(lambda o: offer_row(o, gazetteer), lheo or [])
+    return _Merger(gazetteer, lheo or [])
 
 
 def test_same_id_keeps_the_newer() -> None:
     merger = _merger()
-    merger.add(_offer(last_updated=date(2026, 10, 1), contact={"phone": "05 36 49 00 02"}))
-    merger.add(_offer())
+    merger.add_offer(_offer(last_updated=date(2026, 10, 1), contact={"phone": "05 36 49 00 02"}))
+    merger.add_offer(_offer())
     kept = _rows(merger)
     assert list(kept) == ["di-dora-a"] and kept["di-dora-a"].contact.phone == "05 36 49 00 02"
     assert merger.merged["same id"] == 1
@@ -232,11 +236,13 @@ def test_same_id_keeps_the_newer() -> None:
 
 def test_same_title_commune_organisation_is_one_card() -> None:
     merger = _merger()
-    merger.add(_offer(id="di-dora-a"))
-    merger.add(
+    merger.add_offer(_offer(id="di-dora-a"))
+    merger.add_offer(
         _offer(id="di-mes-aides-z", title="cours de francais", last_updated=date(2026, 11, 1))
     )
-    merger.add(_offer(id="di-dora-other-town", places=[{"address": "1 rue", "insee": "87085"}]))
+    merger.add_offer(
+        _offer(id="di-dora-other-town", places=[{"address": "1 rue", "insee": "87085"}])
+    )
     assert sorted(_rows(merger)) == ["di-dora-other-town", "di-mes-aides-z"]
 
 
@@ -262,8 +268,8 @@ def test_lheo_copy_keeps_dates_and_takes_newer_contacts() -> None:
     assert merged.sessions == lheo.sessions and not merged.permanent_entry
     assert merged.contact.phone == "05 36 49 00 09" and merged.opening_hours == "lun. 9h-12h"
     merger = _merger([lheo])
-    merger.add(newer)  # matched by the action number (source id)
-    merger.add(_offer(id="di-dora-b", last_updated=date(2026, 1, 1)))  # same title...: older
+    merger.add_offer(newer)  # matched by the action number (source id)
+    merger.add_offer(_offer(id="di-dora-b", last_updated=date(2026, 1, 1)))  # same title...: older
     assert list(_rows(merger)) == ["lheo-f1-a77"]
     assert merge_with_lheo(lheo, _offer(last_updated=date(2026, 6, 1))) is None
 
@@ -349,3 +355,61 @@ def test_suggest_shows_hours_register_and_provenance(
     assert "Horaires : lun. au ven. 8h30-12h" in text
     assert "Pour s'inscrire : Appelez le 05 36 49 01 02." in text
     assert "Mis à jour : le 1er octobre 2026 (source : dora)" in text
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "Jean.Dupont@Exemple.ORG",
+        "a..b@exemple.org",
+        "a@exemple",
+        "a@-exemple.org",
+        "élodie@exemple.org",
+        "a@exemple.org.",
+        "x" * 65 + "@exemple.org",
+        "contact+fle@mairie-limoges.fr",
+    ],
+)
+def test_email_shortcut_agrees_with_the_schema(address: str) -> None:
+    from pydantic import ValidationError
+
+    from bot.catalogue.datainclusion import _validated
+
+    record = service(id="dora--mail")
+    try:
+        expected = Service.model_validate(record | {"courriel": address}).courriel
+    except ValidationError:
+        expected = None
+    try:
+        got = _validated(record | {"courriel": address}).courriel
+    except ValidationError:
+        got = None
+    assert got == expected
+
+
+def test_parallel_import_writes_the_same_bytes(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    files: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import bot.catalogue.datainclusion_parallel as parallel
+    import bot.commands.data_inclusion as command
+
+    services, structures = files
+    many = [fle_course() | {"id": f"dora--fle-{n}", "nom": f"Français {n}"} for n in range(30)]
+    write_json(services, [*many, *invalid_records().values(), service()])
+    run_import(capsys, tmp_path / "one", services, "--structures", str(structures))
+    monkeypatch.setattr(command, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(parallel, "BATCH", 4)
+    monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda _pid: {0, 1})
+    code, stdout, _ = run_import(
+        capsys, tmp_path / "two", services, "--structures", str(structures)
+    )
+    assert code == 0 and "34 services read, 31 offers written" in stdout
+    assert "skipped: 1 (missing nom)" in stdout
+
+    def written(folder: Path) -> dict[str, bytes]:
+        return {p.name: p.read_bytes() for p in (folder / "offers").iterdir()}
+
+    assert written(tmp_path / "one") == written(tmp_path / "two")
