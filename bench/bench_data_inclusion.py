@@ -6,9 +6,9 @@ Writes a synthetic services export (a JSON array, as the open data is published)
 are made by the `data-inclusion-schema` models themselves, every one of them in
 Nouvelle-Aquitaine (the worst case: each goes through the whole mapping), and a structures
 file. Then runs, as whole processes and interleaved (import, parse, import, parse…), the import
-(`repere catalogue import-data-inclusion`) and a bare `json.load` of the same file. Reports the
-median and the spread (fastest-slowest) of each, and the peak RSS of each (VmHWM; for the import, the largest of
-the main process and its workers: a large file is mapped on every core).
+(`repere catalogue import-data-inclusion`) and a bare `json.load` of the same file. Reports
+the median and the spread (fastest-slowest) of each, and the peak RSS of each (VmHWM; for the
+import, the largest of the main process and its workers: a large file is mapped on every core).
 Targets (issue 14): import >= 20 MB/s, peak RSS <= 300 MB.
 """
 
