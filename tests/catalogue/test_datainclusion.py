@@ -413,3 +413,30 @@ def test_parallel_import_writes_the_same_bytes(
         return {p.name: p.read_bytes() for p in (folder / "offers").iterdir()}
 
     assert written(tmp_path / "one") == written(tmp_path / "two")
+
+
+def test_carif_oref_copy_of_an_imported_lheo_offer_is_one_card(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out = tmp_path / "cat"
+    lheo = Path(__file__).parent / "fixtures" / "lheo-2.3.xml"
+    assert main(["catalogue", "import-lheo", str(lheo), "--out", str(out), "--today", TODAY]) == 0
+    copy = fle_course() | {
+        "source": "carif-oref",
+        "id": "carif-oref--a1",
+        "structure_id": "carif-oref--of1",
+        "code_insee": "24322",
+        "code_postal": "24000",
+        "commune": "Périgueux",
+        "telephone": "+33536490777",
+        "date_maj": "2026-11-20",
+    }
+    services = write_json(tmp_path / "s.json", [copy])
+    code, stdout, _ = run_import(capsys, out, services)
+    assert code == 0 and "merged: 1 (same offer as an LHEO one, newer contacts)" in stdout
+    offers = offers_of(out)
+    assert "di-carif-oref-a1" not in offers
+    card = offers["lheo-f1-a1"]
+    assert card.contact.phone == "05 36 49 07 77" and card.opening_hours
+    assert card.sessions and card.sessions[0].start == date(2027, 1, 12)
+    assert (card.source, card.provider) == ("lheo", "carif-oref")
