@@ -13,23 +13,26 @@ data·inclusion copy brings nothing and is dropped.
 from __future__ import annotations
 
 import functools
+import hashlib
+import os
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date
-from typing import NamedTuple
+from typing import BinaryIO, NamedTuple
 
 from bot.catalogue.gazetteer import Gazetteer
 from bot.catalogue.lheo_write import Row, offer_row
 from bot.catalogue.model import Offer
 
-Key = tuple[str, str, str]
+Key = bytes  # a fingerprint of (title, commune, organisation), normalised: small in memory
 
 
 def offer_key(offer: Offer) -> Key:
     where = offer.places[0].insee if offer.places else "remote"
-    return (plain(offer.title), where, _plain_name(offer.organisation.name))
+    parts = (plain(offer.title), where, _plain_name(offer.organisation.name))
+    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=12).digest()
 
 
 def plain(text: str) -> str:
@@ -74,7 +77,7 @@ class Item(NamedTuple):
     row: Row  # its written line
 
     def offer(self) -> Offer:
-        return Offer.model_validate_json(self.row.text[2:])
+        return Offer.model_validate_json(self.row.text[2:])  # before it is kept (spilled)
 
 
 def item_of(offer: Offer, gazetteer: Gazetteer) -> Item:
@@ -83,10 +86,18 @@ def item_of(offer: Offer, gazetteer: Gazetteer) -> Item:
 
 
 class Merger:
-    """Data·inclusion offers in, one row per action out; LHEO offers already imported win."""
+    """Data·inclusion offers in, one row per action out; LHEO offers already imported win.
 
-    def __init__(self, gazetteer: Gazetteer, lheo: Iterable[Offer] = ()) -> None:
+    With a `spill` file, the kept offers' lines wait there rather than in memory (a national
+    export holds hundreds of thousands): `text_of` reads one back when its file is written.
+    """
+
+    def __init__(
+        self, gazetteer: Gazetteer, lheo: Iterable[Offer] = (), spill: BinaryIO | None = None
+    ) -> None:
         self.gazetteer = gazetteer
+        self.spill = spill
+        self.spilled: dict[str, tuple[int, int]] = {}  # id -> (offset, length) in `spill`
         self.lheo_by_key: dict[Key, Offer] = {}
         self.lheo_by_action: dict[str, Offer] = {}
         for offer in lheo:
@@ -123,8 +134,22 @@ class Merger:
         return self.lheo_by_key.get(item.key)
 
     def _keep(self, item: Item) -> None:
+        if self.spill is not None:
+            row = item.row
+            self.spilled[item.id] = (self.spill.tell(), len(row.text))
+            self.spill.write(row.text)
+            item = item._replace(row=row._replace(text=b""))
         self.kept[item.id] = item
         self.id_by_key[item.key] = item.id
 
     def rows(self) -> list[Row]:
+        if self.spill is not None:
+            self.spill.flush()
         return [item.row for item in self.kept.values()]
+
+    def text_of(self, row: Row) -> bytes:
+        """A row's line, from memory or from the spill file."""
+        if self.spill is None or row.text:
+            return row.text
+        offset, length = self.spilled[row.id]
+        return os.pread(self.spill.fileno(), length, offset)

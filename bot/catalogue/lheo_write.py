@@ -13,7 +13,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -87,11 +87,17 @@ def department_of(offer: Offer, gazetteer: Gazetteer) -> str:
 
 
 def write_offers(
-    rows: Iterable[Row], offers_dir: Path, family: str = "lheo", header: str = HEADER
+    rows: Iterable[Row],
+    offers_dir: Path,
+    family: str = "lheo",
+    header: str = HEADER,
+    text_of: Callable[[Row], bytes] | None = None,
 ) -> Changes:
     """Rows -> one `<family>-*.yaml` file per department under `offers_dir`; what changed.
 
-    Only that family's files are replaced (and its index, `.<family>-index.json`)."""
+    Only that family's files are replaced (and its index, `.<family>-index.json`). `text_of`
+    gives a row's line when the rows do not hold it (kept on disk while importing)."""
+    line = text_of or _text
     index_name = f".{family}-index.json"
     by_dep: dict[str, list[Row]] = {}
     for row in rows:
@@ -105,7 +111,7 @@ def write_offers(
             items.sort(key=_by_id)
             department = f"department: '{dep}'\n" if dep != "remote" else "department: all\n"
             head = (header + department + "offers:\n").encode()
-            (tmp / f"{family}-{dep}.yaml").write_bytes(head + b"".join(row.text for row in items))
+            (tmp / f"{family}-{dep}.yaml").write_bytes(head + b"".join(map(line, items)))
             after.update((row.id, row.digest) for row in items)
         (tmp / index_name).write_text(json.dumps(after), encoding="utf-8")  # in file order
         for old in [*offers_dir.glob(f"{family}-*.yaml"), offers_dir / index_name]:
@@ -125,6 +131,10 @@ def write_offers(
             changes.unchanged += 1
     changes.removed = sorted(set(before) - set(after))
     return changes
+
+
+def _text(row: Row) -> bytes:
+    return row.text
 
 
 def _by_id(row: Row) -> str:

@@ -9,8 +9,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import BinaryIO
 
 from bot.catalogue.datainclusion import DiReport, DiScope, read_structures
 from bot.catalogue.datainclusion_fetch import FetchError, fetch_records, structures_url
@@ -38,6 +40,11 @@ TOKEN_VARIABLE = "DATA_INCLUSION_TOKEN"
 
 
 def run(args: argparse.Namespace) -> int:
+    with tempfile.TemporaryFile() as spill:  # the offers' lines, until they are written
+        return _import(args, spill)
+
+
+def _import(args: argparse.Namespace, spill: BinaryIO) -> int:
     out: Path = args.out
     gazetteer, _lexicon = load_base(out)
     try:
@@ -51,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
             set(args.department) if args.department else None,
         )
         known = read_structures(structures, report)
-        merger = Merger(gazetteer, _lheo_offers(out, gazetteer))
+        merger = Merger(gazetteer, _lheo_offers(out, gazetteer), spill)
         big = args.services is not None and args.services.stat().st_size >= PARALLEL_MIN
         with gc_paused():  # offers hold no cycles: the collector would only slow the import
             for item in import_items(services, scope, known, report, parallel=big):
@@ -70,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
         print("nothing was written", file=sys.stderr)
         return 1
     rows = merger.rows()
-    changes = write_offers(rows, out / "offers", FAMILY, HEADER)
+    changes = write_offers(rows, out / "offers", FAMILY, HEADER, merger.text_of)
     print(
         f"data·inclusion: {report.read} services read, {len(rows)} offers written "
         f"({len(changes.added)} added, {len(changes.updated)} updated, "
