@@ -47,7 +47,7 @@ def synth_offer(rnd: random.Random, n: int, insee: str, today: date) -> dict[str
         "id": f"syn-{n:06d}",
         "title": " ".join(rnd.sample(WORDS, 3)) + f" {n}",
         "summary": "Offre synthétique pour les mesures de vitesse.",
-        "themes": [t.value for t in themes],
+        "themes": themes,
         "organisation": {"name": f"Organisme synthétique {n % 997}"},
         "mode": "remote" if remote else "on_site",
         "contact": {"phone": f"01 99 00 {n // 100 % 100:02d} {n % 100:02d}"},
