@@ -26,6 +26,13 @@ def _parser() -> argparse.ArgumentParser:
     lheo.add_argument("--department", nargs="+", help="keep only these departments (23 87…)")
     lheo.add_argument("--all-regions", action="store_true", help="keep places outside the region")
     lheo.add_argument("--today", help="date of the import (YYYY-MM-DD), default today")
+    di = cat_sub.add_parser("import-data-inclusion", help="import data·inclusion's services")
+    di.add_argument("services", nargs="?", type=Path, help="services export (JSON or JSON lines)")
+    di.add_argument("--structures", type=Path, help="structures export (names, networks)")
+    di.add_argument("--api-url", help="fetch from this API URL instead ($DATA_INCLUSION_TOKEN)")
+    di.add_argument("--out", type=Path, default=CATALOGUE_DIR, help="catalogue folder")
+    di.add_argument("--department", nargs="+", help="keep only these departments (23 87…)")
+    di.add_argument("--today", help="date of the import (YYYY-MM-DD), default today")
 
     sug = sub.add_parser("suggest", help="nearby offers for a place and a need")
     sug.add_argument("--where", required=True, help="commune, postal code or 'lat,lon'")

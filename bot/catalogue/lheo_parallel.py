@@ -55,7 +55,7 @@ def import_rows(
 ) -> list[Row]:
     """Every offer of the file as (department, id, YAML), filling `report`."""
     cores = workers or len(os.sched_getaffinity(0))
-    with _gc_paused():
+    with gc_paused():
         if cores > 1 and path.stat().st_size >= PARALLEL_MIN and _can_fork():
             try:
                 return _parallel(path, scope, report, cores)
@@ -66,7 +66,7 @@ def import_rows(
 
 
 @contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
     """No cyclic garbage collection while importing (the workers, forked inside, inherit it).
 
     Element trees and offers hold no reference cycles, so reference counting frees them; the

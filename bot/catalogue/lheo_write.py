@@ -1,7 +1,8 @@
-"""Write imported LHEO offers into the catalogue: deterministic YAML, swapped in at the end.
+"""Write imported offers into the catalogue: deterministic YAML, swapped in at the end.
 
-Same input, same bytes: offers are sorted by id within one file per department
-(`lheo-23.yaml`, remote ones in `lheo-remote.yaml`). Nothing is written until the whole file was
+Shared by the LHEO and the data·inclusion imports, each owning its family of files. Same input,
+same bytes: offers are sorted by id within one file per department (`lheo-23.yaml`, remote
+ones in `lheo-remote.yaml`; `data-inclusion-23.yaml`…). Nothing is written until the whole file was
 read; new files are written in a temporary folder, then moved into place.
 """
 
@@ -12,7 +13,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -24,7 +25,7 @@ from bot.catalogue.gazetteer import Gazetteer
 from bot.catalogue.model import Offer
 from bot.yamlsrc import TextDateLoader
 
-INDEX = ".lheo-index.json"  # what the last import wrote: re-imports compare without parsing
+# `.<family>-index.json` holds what the last import wrote: re-imports compare without parsing
 HEADER = (
     "# Imported from LHEO by `repere catalogue import-lheo`, one offer per line (JSON is YAML).\n"
     "# Do not edit by hand: the next import replaces this file. Edit the source (Carif-Oref).\n"
@@ -85,24 +86,35 @@ def department_of(offer: Offer, gazetteer: Gazetteer) -> str:
     return "remote"
 
 
-def write_offers(rows: Iterable[Row], offers_dir: Path) -> Changes:
-    """Rows -> one lheo-*.yaml file per department under `offers_dir`; what changed."""
+def write_offers(
+    rows: Iterable[Row],
+    offers_dir: Path,
+    family: str = "lheo",
+    header: str = HEADER,
+    text_of: Callable[[Row], bytes] | None = None,
+) -> Changes:
+    """Rows -> one `<family>-*.yaml` file per department under `offers_dir`; what changed.
+
+    Only that family's files are replaced (and its index, `.<family>-index.json`). `text_of`
+    gives a row's line when the rows do not hold it (kept on disk while importing)."""
+    line = text_of or _text
+    index_name = f".{family}-index.json"
     by_dep: dict[str, list[Row]] = {}
     for row in rows:
         by_dep.setdefault(row.department, []).append(row)
-    before = _existing(offers_dir)  # id -> digest of the line an earlier import wrote
+    before = _existing(offers_dir, family)  # id -> digest of the line an earlier import wrote
     offers_dir.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".lheo-", dir=offers_dir.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{family}-", dir=offers_dir.parent))
     try:
         after: dict[str, str] = {}  # id -> digest
         for dep, items in sorted(by_dep.items()):
             items.sort(key=_by_id)
-            header = f"department: '{dep}'\n" if dep != "remote" else "department: all\n"
-            head = (HEADER + header + "offers:\n").encode()
-            (tmp / f"lheo-{dep}.yaml").write_bytes(head + b"".join(row.text for row in items))
+            department = f"department: '{dep}'\n" if dep != "remote" else "department: all\n"
+            head = (header + department + "offers:\n").encode()
+            (tmp / f"{family}-{dep}.yaml").write_bytes(head + b"".join(map(line, items)))
             after.update((row.id, row.digest) for row in items)
-        (tmp / INDEX).write_text(json.dumps(after), encoding="utf-8")  # in file order
-        for old in [*offers_dir.glob("lheo-*.yaml"), offers_dir / INDEX]:
+        (tmp / index_name).write_text(json.dumps(after), encoding="utf-8")  # in file order
+        for old in [*offers_dir.glob(f"{family}-*.yaml"), offers_dir / index_name]:
             if old.exists() and not (tmp / old.name).exists():
                 old.unlink()
         for new in sorted(tmp.iterdir()):
@@ -121,6 +133,10 @@ def write_offers(rows: Iterable[Row], offers_dir: Path) -> Changes:
     return changes
 
 
+def _text(row: Row) -> bytes:
+    return row.text
+
+
 def _by_id(row: Row) -> str:
     return row.id
 
@@ -131,10 +147,10 @@ def _digest(line: bytes) -> str:
     return hashlib.sha1(line, usedforsecurity=False).hexdigest()[:24]
 
 
-def _existing(offers_dir: Path) -> dict[str, str]:
+def _existing(offers_dir: Path, family: str = "lheo") -> dict[str, str]:
     """What earlier imports wrote, by id: from their index, else (hand-edited) from the YAML."""
-    index = offers_dir / INDEX
-    files = sorted(offers_dir.glob("lheo-*.yaml"))
+    index = offers_dir / f".{family}-index.json"
+    files = sorted(offers_dir.glob(f"{family}-*.yaml"))
     if index.exists() and all(p.stat().st_mtime <= index.stat().st_mtime for p in files):
         return dict(json.loads(index.read_text(encoding="utf-8")))
     known: dict[str, str] = {}

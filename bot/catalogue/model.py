@@ -136,7 +136,9 @@ class Offer(Strict):
     documents: list[NonEmpty] = Field(default_factory=list)
     opening_hours: str | None = None
     last_updated: date
-    source: Literal["manual", "lheo", "example"] = "manual"
+    source: Literal["manual", "lheo", "example", "data-inclusion"] = "manual"
+    # who first published an imported offer: data·inclusion's source ("dora", "france-travail"…)
+    provider: str | None = None
 
     @model_validator(mode="after")
     def _placed(self) -> Offer:

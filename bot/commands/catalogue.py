@@ -30,6 +30,10 @@ from bot.yamlsrc import DataError, read_source, validate
 def run(args: argparse.Namespace) -> int:
     if args.catalogue_command == "import-lheo":
         return import_lheo(args)
+    if args.catalogue_command == "import-data-inclusion":
+        from bot.commands import data_inclusion  # its schema package loads only when used
+
+        return data_inclusion.run(args)
     directory = args.directory
     if not (directory / "offers").is_dir():
         print(f"{directory}: no 'offers' folder here", file=sys.stderr)

@@ -9,6 +9,7 @@ import sys
 from bot.catalogue.gazetteer import Outcome
 from bot.commands.common import parse_today, report_data_error
 from bot.matching import DEFAULT_RADIUS_KM, TRAVEL_REACH_KM, Profile, Travel
+from bot.provenance import updated_line
 from bot.reasons import reason, widening_note
 from bot.resources import load_resources
 from bot.yamlsrc import DataError
@@ -92,4 +93,12 @@ def run(args: argparse.Namespace) -> int:
             f"{n}. {s.offer.title}\n   {r}\n   {s.offer.organisation.name}"
             + (f" · {s.offer.contact.phone}" if s.offer.contact.phone else "")
         )
+        m = res.messages
+        for label, value in (
+            ("card_hours", s.offer.opening_hours),
+            ("card_register", s.offer.contact.how_to_register),
+            ("card_updated", updated_line(s.offer, m, "fr")),
+        ):
+            if value:
+                print(f"   {m.get(label, 'fr')} : {value}")
     return 0

@@ -15,6 +15,7 @@ from bot.dialogue.replies import Ask, Card, Expect, Option, Reply, Results, Say
 from bot.dialogue.state import State
 from bot.dialogue.way_forward import way_forward
 from bot.matching import Profile, Suggestion
+from bot.provenance import updated_line
 from bot.reasons import format_date, reason, widening_note
 from bot.resources import Resources
 
@@ -224,7 +225,8 @@ class Shower:
     ) -> tuple[tuple[str, str], ...]:
         """The labelled lines of a card, most useful first, so that a card stays about seven
         lines long (title, summary, reason, these): where, how to reach them, how to register,
-        then pay, documents and hours while there is room."""
+        then hours, pay and documents while there is room; who published an imported offer and
+        when comes last, like the sample warning."""
         m, plain = self.msg, self.plain
         lines: list[tuple[str, str]] = [(m.get("card_where", lang), self._address(o, place, lang))]
         contact = o.contact
@@ -242,14 +244,16 @@ class Shower:
         elif prescription.required and prescription.by:
             by = ", ".join(plain(b) for b in prescription.by)
             lines.append((m.get("card_prescription", lang), by))
+        if o.opening_hours:  # a service open at set hours: when to go
+            lines.append((m.get("card_hours", lang), o.opening_hours))
         if o.cost.trainee_pay:
             lines.append((m.get("card_pay", lang), m.get("card_pay_value", lang)))
         if o.documents:
             lines.append((m.get("card_documents", lang), "; ".join(map(plain, o.documents))))
-        if o.opening_hours:
-            lines.append((m.get("card_hours", lang), o.opening_hours))
         room = CARD_LINES - 3 - (o.source == "example")
         lines = lines[:room]
+        if updated := updated_line(o, m, lang):  # an imported offer: who published it, when
+            lines.append((m.get("card_updated", lang), updated))
         if o.source == "example":
             lines.append(("⚠️", m.get("card_example", lang)))
         return tuple(lines)
