@@ -1,6 +1,7 @@
 """A turn's outcome as outbox actions (plain JSON), and each action as Bot API calls.
 
-Actions: `send` a message, `answer` a button's query, `retire` an old message's buttons,
+Actions: `send` a message, `edit` the multiple-choice question a tap changed (its ticks),
+`answer` a button's query, `retire` an old message's buttons,
 `delete` a message (the volunteers' group after /oubli), `handoff` (post the request to the
 volunteers' group, then tell the person whether it went). They are stored with the turn's
 state and delivered by the outbox worker, at least once.
@@ -27,7 +28,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 
 from bot.channels.telegram_render import Markup, Outgoing, plain_messages, render
 from bot.dialogue.flow import Kind
-from bot.dialogue.replies import Handoff, Reply, Say
+from bot.dialogue.replies import Ask, Handoff, Reply, Say
 from bot.messages import Messages
 from bot.privacy_notice import FRENCH_NOTICE, notice_path
 from bot.service.conversations import Outcome
@@ -132,6 +133,12 @@ class Renderer:
             outs = render(rs, state.flow, state.version, m, lang, leaving_place=leaving)
             return [send(chat, o) for o in outs]
 
+        if (tapped := _toggled_in_place(outcome, flow)) is not None:
+            # a tap on a multiple choice: the same question, its ticks changed, edited in place
+            messages = render(replies, state.flow, state.version, m, lang)
+            if len(messages) == 1:
+                return [{**send(chat, messages[0]), "do": "edit", "message": tapped}]
+
         for n, reply in enumerate(replies):
             if not isinstance(reply, Handoff) or reply.group_chat_id is None:
                 continue
@@ -170,6 +177,24 @@ class Renderer:
             "↩️ " + m.get("forget_no", lang), callback_data=f"{FORGET}no:{nonce}"
         )
         return Outgoing(m.get("forget_question", lang), InlineKeyboardMarkup([[yes, no]]))
+
+
+def _toggled_in_place(outcome: Outcome, flow: Any) -> int | None:
+    """The id of the message to edit when a button only ticked or unticked an answer of a
+    multiple-choice question (same step, nothing said): else None, and a new message goes."""
+    inc, state, before = outcome.incoming, outcome.state, outcome.before
+    if inc is None or inc.button is None or outcome.stale or outcome.said:
+        return None
+    if state is None or before is None or state.step != before.step or state.flow != before.flow:
+        return None
+    if not flow.has_step(state.step) or flow.step(state.step).kind is not Kind.CHOICES:
+        return None
+    tapped = inc.meta.get("retire")
+    if not tapped or tapped.get("chat") != telegram_id(outcome.key):
+        return None
+    if len(outcome.replies) != 1 or not isinstance(outcome.replies[0], Ask):
+        return None
+    return int(tapped["message"])
 
 
 def _instead_of_first_say(replies: list[Reply], note: str, handoff: Handoff) -> list[Reply]:
@@ -213,6 +238,8 @@ class Deliverer:
         elif do == "answer":
             with contextlib.suppress(BadRequest):  # an old query cannot be answered
                 await bot.answer_callback_query(action["query"], text=action.get("text"))
+        elif do == "edit":
+            await self._edit(action)
         elif do == "retire":
             with contextlib.suppress(BadRequest):
                 await bot.edit_message_text(
@@ -238,6 +265,26 @@ class Deliverer:
             )
         except (BadRequest, Forbidden) as exc:  # blocked, or refused: never again
             raise Undeliverable(type(exc).__name__) from None
+
+    async def _edit(self, action: dict[str, Any]) -> None:
+        """A multiple choice's ticks, changed in the message tapped; if it cannot be edited
+        (too old, deleted), the question comes as a new message."""
+        markup: Markup = None
+        if action.get("markup") is not None:
+            markup = _MARKUPS[action["markup_kind"]].de_json(action["markup"], self.bot)
+        try:
+            await self.bot.edit_message_text(
+                action["text"],
+                action["chat"],
+                action["message"],
+                reply_markup=markup if isinstance(markup, InlineKeyboardMarkup) else None,
+                parse_mode=ParseMode.HTML if action.get("html") else None,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        except BadRequest as exc:
+            if "not modified" in str(exc).lower():  # the same ticks: nothing to change
+                return
+            await self._send(action)
 
     async def _handoff(self, action: dict[str, Any]) -> None:
         data = dict(action["handoff"])
