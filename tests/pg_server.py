@@ -62,8 +62,19 @@ def server() -> Iterator[str]:
     quiet = {"check": True, "capture_output": True, "env": env, "cwd": top}
     try:
         subprocess.run(
-            [*prefix, str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
-             "-E", "UTF8", "--no-sync"],
+            [
+                *prefix,
+                str(bindir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
+            ],
             **quiet,  # type: ignore[call-overload]
         )
         options = (
@@ -72,14 +83,44 @@ def server() -> Iterator[str]:
             " -c max_connections=200 -c shared_buffers=64MB"
         )
         subprocess.run(
-            [*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-w", "-t", "30",
-             "-l", str(data / "log"), "start"],
+            [
+                *prefix,
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-o",
+                options,
+                "-w",
+                "-t",
+                "30",
+                "-l",
+                str(data / "log"),
+                "start",
+            ],
             **quiet,  # type: ignore[call-overload]
         )
         yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
     finally:
         subprocess.run(
             [*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
-            capture_output=True, env=env, cwd=top, check=False,
+            capture_output=True,
+            env=env,
+            cwd=top,
+            check=False,
         )
         shutil.rmtree(top, ignore_errors=True)
+
+
+async def new_database(dsn: str) -> str:
+    """A new, empty database on the server of `dsn`; returns its DSN."""
+    import secrets
+
+    import asyncpg
+
+    name = f"t_{secrets.token_hex(6)}"
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(f"CREATE DATABASE {name}")
+    finally:
+        await conn.close()
+    return dsn.rsplit("/", 1)[0] + f"/{name}"

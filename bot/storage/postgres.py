@@ -74,6 +74,7 @@ class PostgresStore(Store):
         self._beat: asyncio.Task[None] | None = None
         self._listener: asyncpg.Connection | None = None
         self._reloads: set[asyncio.Future[object]] = set()
+        self._heard: Callable[..., None] | None = None
 
     @classmethod
     async def open(
@@ -331,6 +332,7 @@ class PostgresStore(Store):
                 self._reloads.add(task)
                 task.add_done_callback(self._reloads.discard)
 
+        self._heard = heard
         await conn.add_listener(RELOAD_CHANNEL, heard)
 
     async def close(self) -> None:
@@ -342,6 +344,8 @@ class PostgresStore(Store):
             with contextlib.suppress(asyncpg.PostgresError, OSError):
                 await self.pool.execute("DELETE FROM instances WHERE id = $1", self.instance)
         if self._listener is not None:
+            with contextlib.suppress(asyncpg.PostgresError, OSError):
+                await self._listener.remove_listener(RELOAD_CHANNEL, self._heard)
             await self.pool.release(self._listener)
             self._listener = None
         await self.pool.close()
