@@ -24,6 +24,7 @@ class Settings:
     events_months: int = 24  # anonymous events, then only monthly counts
     dsn: str | None = None  # REPERE_DB=postgresql://…: PostgreSQL instead of the SQLite file
     tick_every: float = 60.0  # seconds between two rounds of scheduled work
+    pg_lease: float = 10.0  # PostgreSQL: an instance silent this long is gone (rows adopted)
 
     @staticmethod
     def database(value: str | None) -> tuple[Path, str | None]:
@@ -47,6 +48,7 @@ class Settings:
             db=db,
             dsn=dsn,
             tick_every=float(env.get("REPERE_TICK_SECONDS") or 60),
+            pg_lease=float(env.get("REPERE_PG_LEASE") or 10),
             base_url=env.get("REPERE_BASE_URL") or None,
             admin_ids=cls.parse_admins(env.get("REPERE_ADMIN_IDS")),
             expiry=timedelta(days=int(env.get("REPERE_EXPIRY_DAYS") or 30)),

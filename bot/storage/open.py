@@ -20,7 +20,9 @@ async def open_storage(settings: Settings) -> tuple[Store, Records]:
         from bot.storage.postgres import PostgresStore
 
         try:
-            pg = await PostgresStore.open(settings.dsn, settings.expiry, settings.remind_after)
+            pg = await PostgresStore.open(
+                settings.dsn, settings.expiry, settings.remind_after, lease=settings.pg_lease
+            )
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             raise StorageUnreachable(
                 f"PostgreSQL cannot be used ({type(exc).__name__}): check REPERE_DB."
