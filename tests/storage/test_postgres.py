@@ -112,3 +112,17 @@ async def test_migrations_run_once_when_instances_start_together(pg_dsn: str) ->
     assert [r[0] for r in versions] == [1]
     for s in stores:
         await s.close()
+
+
+async def test_follow_ups_due_go_to_one_instance_each(pg_dsn: str) -> None:
+    stores = [await PostgresStore.open(pg_dsn) for _ in range(3)]
+    keys = [f"tg:{n}" for n in range(60)]
+    for key in keys:
+        await stores[0].set(key, counter(0), 1, NOW)
+        await stores[0].plan_followup(key, NOW)
+    later = NOW.replace(day=27)
+    taken = await asyncio.gather(*(s.due_followups(later) for s in stores for _ in range(3)))
+    every = [key for batch in taken for key in batch]
+    assert sorted(every) == sorted(keys)  # each once, none lost
+    for s in stores:
+        await s.close()
