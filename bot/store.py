@@ -38,6 +38,17 @@ class Record:
     last_update_id: int
     updated_at: datetime | None
 
+    @classmethod
+    def read(cls, row: Sequence[Any] | None) -> Record:
+        """From a row (state, last_update_id, updated_at) of either engine."""
+        if row is None:
+            return cls(None, 0, None)
+        try:
+            state: State | None = State.from_json(row[0])
+        except ValueError:  # a state this version cannot read: start afresh, keep the dedup
+            state = None
+        return cls(state, int(row[1]), datetime.fromisoformat(row[2]))
+
 
 @dataclass(frozen=True, slots=True)
 class Item:
@@ -321,14 +332,8 @@ class SqliteStore(Store):
             "SELECT state, last_update_id, updated_at FROM conversations WHERE key = ?", (key,)
         ) as cur:
             row = await cur.fetchone()
-        if row is None:
-            return Record(None, 0, None)
-        try:
-            state: State | None = State.from_json(row[0])
-        except ValueError:  # a state this version cannot read: start afresh, keep the dedup
-            state = None
-        record = Record(state, int(row[1]), datetime.fromisoformat(row[2]))
-        if len(self._recent) < RECENT:
+        record = Record.read(row)
+        if row is not None and len(self._recent) < RECENT:
             self._recent[key] = record
         return record
 

@@ -25,7 +25,6 @@ from typing import Any, Literal
 
 import asyncpg
 
-from bot.dialogue.state import State
 from bot.storage.pg_schema import migrate
 from bot.store import (
     DEFAULT_EXPIRY,
@@ -38,7 +37,7 @@ from bot.store import (
     Write,
     _key,
 )
-from bot.store_sql import Lives, iso
+from bot.store_sql import Lives, iso, state_row
 
 log = logging.getLogger("repere.postgres")
 
@@ -141,13 +140,7 @@ class PostgresStore(Store):
             row = await conn.fetchrow(
                 "SELECT state, last_update_id, updated_at FROM conversations WHERE key = $1", key
             )
-        if row is None:
-            return Record(None, 0, None)
-        try:
-            state: State | None = State.from_json(row[0])
-        except ValueError:  # a state this version cannot read: start afresh, keep the dedup
-            state = None
-        return Record(state, int(row[1]), datetime.fromisoformat(row[2]))
+        return Record.read(row)
 
     async def commit(self, write: Write) -> list[Item]:
         async with self._conn() as conn, conn.transaction():
@@ -157,7 +150,7 @@ class PostgresStore(Store):
         return [Item(i, write.key, a) for i, a in zip(ids, write.outbox, strict=True)]
 
     async def _write(self, conn: asyncpg.Connection, write: Write) -> list[int]:
-        key, now, lives = write.key, write.now, self.lives
+        key, lives = write.key, self.lives
         if write.inbox is not None:
             await conn.execute(
                 "DELETE FROM inbox WHERE channel = $1 AND update_id = $2", *write.inbox
@@ -165,19 +158,7 @@ class PostgresStore(Store):
         if write.forget:
             await conn.execute("DELETE FROM conversations WHERE key = $1", key)
         elif write.state is not None:
-            state = write.state
-            remind = None if state.done else iso(now + lives.remind_after)
-            life = lives.expiry if state.keep else lives.unconsented
-            await conn.execute(
-                UPSERT,
-                key,
-                state.flow,
-                state.to_json(),
-                write.update_id or 0,
-                iso(now),
-                remind,
-                iso(now + life),
-            )
+            await conn.execute(UPSERT, *state_row(write, write.state, lives))
         if write.follow_at is not None:
             await conn.execute(
                 "UPDATE conversations SET follow_at = $1, expires_at = greatest(expires_at, $2)"
