@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
         print(
             f"bad setting: {exc}. REPERE_ADMIN_IDS takes Telegram user ids separated by "
             "commas; REPERE_EXPIRY_DAYS a number of days; REPERE_EVENTS_MONTHS a number of "
-            "months.",
+            "months; REPERE_TICK_SECONDS and REPERE_PG_LEASE a number of seconds.",
             file=sys.stderr,
         )
         return 2
