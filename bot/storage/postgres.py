@@ -65,8 +65,13 @@ def is_postgres(db: str) -> bool:
 class PostgresStore(Store):
     shared = True
 
-    def __init__(self, pool: asyncpg.Pool, lives: Lives, lease: float = LEASE) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, lives: Lives, lease: float = LEASE, turns: int = 8
+    ) -> None:
         self.pool = pool
+        # turns hold a connection each: a few stay free for the rest (an erasure inside a
+        # turn, the heartbeat, the outbox), so the pool can never be all held by waiting turns
+        self._turns = asyncio.Semaphore(turns)
         self.lives = lives
         self.lease_seconds = lease
         self.instance = uuid.uuid4().hex
@@ -88,7 +93,8 @@ class PostgresStore(Store):
         pool = await asyncpg.create_pool(dsn, min_size=1, max_size=max_size)
         async with pool.acquire() as conn:
             await migrate(conn)
-        store = cls(pool, Lives(remind_after, expiry, min(unconsented_expiry, expiry)), lease)
+        lives = Lives(remind_after, expiry, min(unconsented_expiry, expiry))
+        store = cls(pool, lives, lease, turns=max(1, max_size - 3))
         await store._alive()
         store._beat = asyncio.get_running_loop().create_task(store._heartbeat())
         return store
@@ -117,7 +123,7 @@ class PostgresStore(Store):
 
     @contextlib.asynccontextmanager
     async def turn(self, key: str) -> AsyncIterator[None]:
-        async with self.pool.acquire() as conn, conn.transaction():
+        async with self._turns, self.pool.acquire() as conn, conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", key)
             token = _turn.set(conn)
             try:
