@@ -60,7 +60,9 @@ async def posted(api: FakeBotApi, resources: Resources, db: Path) -> AsyncIterat
         told.append((chat_id, key))
 
     desk = Desk(records, store, PSEUDONYMS, lambda: resources.messages, str, tell)
-    await store.set(CHAT, State(flow="beneficiary", version=1, step="when", keep=True), 1, NOW)
+    await store.set(
+        f"tg:{CHAT}", State(flow="beneficiary", version=1, step="when", keep=True), 1, NOW
+    )
     try:
         async with Bot("123:TEST", base_url=api.base_url) as bot:
             assert await desk.post(bot, CHAT, HANDOFF, NOW)
