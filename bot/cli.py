@@ -68,7 +68,9 @@ def _parser() -> argparse.ArgumentParser:
     graph.add_argument("--flows", type=Path, default=FLOWS_DIR)
     run = sub.add_parser("run", help="run the Telegram bot (polling, or --webhook URL)")
     run.add_argument("--token", help="default: $TELEGRAM_BOT_TOKEN")
-    run.add_argument("--db", help="SQLite file (default: $REPERE_DB or repere.db)")
+    run.add_argument(
+        "--db", help="SQLite file or postgresql:// URL (default: $REPERE_DB or repere.db)"
+    )
     run.add_argument("--base-url", help="a local Bot API server (default: $REPERE_BASE_URL)")
     run.add_argument("--admin-ids", help="Telegram user ids of coordinators, comma separated")
     run.add_argument("--webhook", metavar="URL", help="use a webhook at this public URL")

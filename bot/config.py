@@ -22,6 +22,16 @@ class Settings:
     secret_token: str | None = None
     pseudonym_key: str | None = None  # HMAC key of the pseudonyms (else a key file by the DB)
     events_months: int = 24  # anonymous events, then only monthly counts
+    dsn: str | None = None  # REPERE_DB=postgresql://…: PostgreSQL instead of the SQLite file
+    tick_every: float = 60.0  # seconds between two rounds of scheduled work
+    pg_lease: float = 10.0  # PostgreSQL: an instance silent this long is gone (rows adopted)
+
+    @staticmethod
+    def database(value: str | None) -> tuple[Path, str | None]:
+        """(SQLite file, PostgreSQL DSN) that REPERE_DB or --db names."""
+        if value and value.startswith(("postgresql://", "postgres://")):
+            return Path("repere.db"), value
+        return Path(value or "repere.db"), None
 
     @staticmethod
     def parse_admins(text: str | None) -> frozenset[int]:
@@ -32,9 +42,13 @@ class Settings:
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ) if env is None else env
+        db, dsn = cls.database(env.get("REPERE_DB"))
         return cls(
             token=env.get("TELEGRAM_BOT_TOKEN") or None,
-            db=Path(env.get("REPERE_DB") or "repere.db"),
+            db=db,
+            dsn=dsn,
+            tick_every=float(env.get("REPERE_TICK_SECONDS") or 60),
+            pg_lease=float(env.get("REPERE_PG_LEASE") or 10),
             base_url=env.get("REPERE_BASE_URL") or None,
             admin_ids=cls.parse_admins(env.get("REPERE_ADMIN_IDS")),
             expiry=timedelta(days=int(env.get("REPERE_EXPIRY_DAYS") or 30)),

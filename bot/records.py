@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -19,7 +18,7 @@ import aiosqlite
 
 from bot.dbfile import scrub
 from bot.dialogue.replies import Event
-from bot.report import EVENT_COLUMNS, rollup
+from bot.report import COUNTS_SQL, EVENT_COLUMNS, EVENTS_SQL, rollup
 
 HANDOFF_ASKED, HANDOFF_TAKEN, HANDOFF_DONE = "asked", "taken", "done"
 log = logging.getLogger("repere.records")
@@ -94,7 +93,7 @@ class Records:
             self._flusher = None
         try:
             await self.flush()
-        except (sqlite3.Error, ValueError) as exc:  # closed without close(): say so, once
+        except Exception as exc:  # closed without close(), a server gone: say so, once
             log.error("anonymous events not written: %s", type(exc).__name__)
 
     async def flush(self) -> None:
@@ -225,6 +224,17 @@ class Records:
                     pass
         await self.db.execute("DELETE FROM events WHERE day < ?", (cutoff,))
         return {"handoffs": handoffs, "events": len(old)}
+
+    async def report_rows(
+        self, since: str, until: str
+    ) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+        """Events (EVENT_COLUMNS, oldest first) and monthly counts between two days."""
+        await self.flush()
+        async with self.db.execute(EVENTS_SQL, (since, until)) as cur:
+            events = [tuple(r) async for r in cur]
+        async with self.db.execute(COUNTS_SQL, (since[:7], until[:7])) as cur:
+            monthly = [tuple(r) async for r in cur]
+        return events, monthly
 
     async def last_purge(self) -> str | None:
         async with self.db.execute("SELECT value FROM meta WHERE key = 'last_purge'") as cur:

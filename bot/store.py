@@ -10,9 +10,10 @@ it (`bot/records.py`) is keyed by a pseudonym. Schema changes are versioned migr
 from __future__ import annotations
 
 import abc
+import contextlib
 import json
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -36,6 +37,17 @@ class Record:
     state: State | None
     last_update_id: int
     updated_at: datetime | None
+
+    @classmethod
+    def read(cls, row: Sequence[Any] | None) -> Record:
+        """From a row (state, last_update_id, updated_at) of either engine."""
+        if row is None:
+            return cls(None, 0, None)
+        try:
+            state: State | None = State.from_json(row[0])
+        except ValueError:  # a state this version cannot read: start afresh, keep the dedup
+            state = None
+        return cls(state, int(row[1]), datetime.fromisoformat(row[2]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +77,29 @@ class Write:
 
 class Store(abc.ABC):
     """What the conversation service asks of a store (in the manner of aiogram's FSM storage:
-    keys are strings, "tg:123"). Each turn is one `commit`; an engine that follows (PostgreSQL)
-    implements the same contract."""
+    keys are strings, "tg:123"). Each turn is one `commit`, inside `turn(key)`. Two engines
+    implement it: SQLite here (one process), PostgreSQL (bot/storage/postgres.py, several)."""
+
+    shared = False  # several processes share it: they adopt what a dead one left
+
+    @contextlib.asynccontextmanager
+    async def turn(self, key: str) -> AsyncIterator[None]:
+        """Hold `key` against every other process from reading the state to committing (one
+        process: the service's own lock is enough)."""
+        yield
+
+    @contextlib.asynccontextmanager
+    async def lease(self, name: str) -> AsyncIterator[bool]:
+        """True if this process may run the scheduled work `name` now (one at a time)."""
+        yield True
+
+    async def announce_reload(self) -> None:
+        """Tell the other processes to reload the catalogue and flows."""
+        return  # one process: no one else to tell
+
+    async def on_reload(self, reload: Callable[[], Awaitable[object]]) -> None:
+        """Call `reload` when another process announces one."""
+        return  # one process: no one else announces
 
     @abc.abstractmethod
     async def get(self, key: str) -> Record: ...
@@ -299,14 +332,8 @@ class SqliteStore(Store):
             "SELECT state, last_update_id, updated_at FROM conversations WHERE key = ?", (key,)
         ) as cur:
             row = await cur.fetchone()
-        if row is None:
-            return Record(None, 0, None)
-        try:
-            state: State | None = State.from_json(row[0])
-        except ValueError:  # a state this version cannot read: start afresh, keep the dedup
-            state = None
-        record = Record(state, int(row[1]), datetime.fromisoformat(row[2]))
-        if len(self._recent) < RECENT:
+        record = Record.read(row)
+        if row is not None and len(self._recent) < RECENT:
             self._recent[key] = record
         return record
 

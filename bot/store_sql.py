@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from bot.dialogue.state import State
     from bot.store import Write
 
 
@@ -38,10 +39,27 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
+def state_row(write: Write, state: State, lives: Lives) -> tuple[object, ...]:
+    """The conversation's row a turn writes (both engines): key, flow, state, last update,
+    updated, reminder due, expiry."""
+    now = write.now
+    remind = None if state.done else iso(now + lives.remind_after)
+    life = lives.expiry if state.keep else lives.unconsented
+    return (
+        write.key,
+        state.flow,
+        state.to_json(),
+        write.update_id or 0,
+        iso(now),
+        remind,
+        iso(now + life),
+    )
+
+
 def write_turn(db: sqlite3.Connection, write: Write, lives: Lives) -> list[int]:
     """A turn's writes, in the database thread: BEGIN … COMMIT, or nothing at all. Returns
     the ids of its outbox rows."""
-    key, now = write.key, write.now
+    key = write.key
     db.execute("BEGIN IMMEDIATE")
     try:
         if write.inbox is not None:
@@ -49,21 +67,7 @@ def write_turn(db: sqlite3.Connection, write: Write, lives: Lives) -> list[int]:
         if write.forget:
             db.execute("DELETE FROM conversations WHERE key = ?", (key,))
         elif write.state is not None:
-            state = write.state
-            remind = None if state.done else iso(now + lives.remind_after)
-            life = lives.expiry if state.keep else lives.unconsented
-            db.execute(
-                UPSERT,
-                (
-                    key,
-                    state.flow,
-                    state.to_json(),
-                    write.update_id or 0,
-                    iso(now),
-                    remind,
-                    iso(now + life),
-                ),
-            )
+            db.execute(UPSERT, state_row(write, write.state, lives))
         if write.follow_at is not None:
             db.execute(
                 "UPDATE conversations SET follow_at = ?, expires_at = max(expires_at, ?)"

@@ -95,3 +95,39 @@ def matcher_for(gazetteer: Gazetteer, tmp_path: Path):  # type: ignore[no-untype
         return Matcher(load_catalogue(directory, gazetteer, use_cache=False))
 
     return build
+
+
+# -- PostgreSQL: one throwaway server for the session, a fresh database per test -------------
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    """The DSN of a test server (REPERE_TEST_PG: one already running). Skips without a server
+    binary, unless REPERE_PG_REQUIRED is set (CI), where that fails."""
+    import os
+
+    from tests.pg_server import binaries, server
+
+    if dsn := os.environ.get("REPERE_TEST_PG"):
+        yield dsn
+        return
+    if binaries() is None:
+        if os.environ.get("REPERE_PG_REQUIRED"):
+            pytest.fail("REPERE_PG_REQUIRED is set but no PostgreSQL server binary was found")
+        pytest.skip("no PostgreSQL server binary (initdb, pg_ctl, postgres) on this machine")
+    try:
+        import asyncpg  # noqa: F401
+    except ImportError:
+        if os.environ.get("REPERE_PG_REQUIRED"):
+            raise
+        pytest.skip("asyncpg is not installed (pip install -e '.[postgres]')")
+    with server() as dsn:
+        yield dsn
+
+
+@pytest.fixture
+async def pg_dsn(pg_server: str) -> str:
+    """A new, empty database on the test server."""
+    from tests.pg_server import new_database
+
+    return await new_database(pg_server)

@@ -151,6 +151,13 @@ class Repere:
                 if lang != "fr":
                     menu = [BotCommand(n, m.get(k, lang)) for n, k in MENU]
                     await self.bot.set_my_commands(menu, language_code=lang)
+        await self.adopt()
+        await self.store.on_reload(self.admin.reload)  # another instance's /reload or SIGHUP
+        if tick_every is not None:
+            self._ticker = asyncio.create_task(self.jobs.run_forever(tick_every, self._round))
+
+    async def adopt(self) -> None:
+        """Replies not delivered and updates not handled by a run (or an instance) gone."""
         await self.outbox.load()
         for update_id, payload in await self.store.inbox_pending(TELEGRAM):
             update = self.parse(update_id, payload)
@@ -158,8 +165,10 @@ class Repere:
                 await self.store.inbox_done(TELEGRAM, update_id)
             else:
                 self.dispatch(update)
-        if tick_every is not None:
-            self._ticker = asyncio.create_task(self.jobs.run_forever(tick_every))
+
+    async def _round(self) -> None:
+        if self.store.shared:  # an instance may have died since the last round
+            await self.adopt()
 
     async def stop(self) -> None:
         if self._ticker is not None:
@@ -184,7 +193,11 @@ class Repere:
         return await self.jobs.tick()
 
     async def reload(self) -> list[str]:
-        return await self.admin.reload()
+        """Reload here and, if it worked, on every other instance (SIGHUP)."""
+        problems = await self.admin.reload()
+        if not problems:
+            await self.store.announce_reload()
+        return problems
 
     # -- updates -----------------------------------------------------------------------------
 

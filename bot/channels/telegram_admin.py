@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from bot.channels.telegram_render import Outgoing, plain_messages
 from bot.config import Settings
-from bot.report import COUNTS_SQL, EVENTS_SQL, Builder, combine, short_text
+from bot.report import Builder, combine, short_text
 from bot.resources import Resources, settle
 from bot.service.conversations import Conversations
 from bot.yamlsrc import DataError
@@ -36,6 +36,7 @@ class Coordination:
         if problems:
             text = m.get("reload_failed", "fr") + "\n" + "\n".join(problems[:20])
         else:
+            await self.service.store.announce_reload()  # every other instance too
             res = self.service.res
             text = res.messages.get("reloaded", "fr", offers=len(res.catalogue))
         return [Outgoing(text)]
@@ -46,12 +47,7 @@ class Coordination:
         if records is None:
             return [Outgoing(res.messages.get("not_admin", "fr"))]
         until = self.service.clock().date().isoformat()
-        await records.flush()
-        db = records.db
-        async with db.execute(EVENTS_SQL, ("0001-01-01", until)) as cur:
-            events = [tuple(r) async for r in cur]
-        async with db.execute(COUNTS_SQL, ("0001-01", until[:7])) as cur:
-            monthly = [tuple(r) async for r in cur]
+        events, monthly = await records.report_rows("0001-01-01", until)
         report = Builder(combine(events, monthly), res.flows, res.messages).build("…", until)
         return plain_messages([short_text(report)])
 

@@ -8,7 +8,6 @@ import contextlib
 import signal
 import sys
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 from telegram.error import InvalidToken, NetworkError
@@ -22,10 +21,12 @@ from bot.yamlsrc import DataError
 
 def settings_from(args: argparse.Namespace) -> Settings:
     base = Settings.from_env()
+    db, dsn = Settings.database(args.db) if args.db else (base.db, base.dsn)
     return replace(
         base,
         token=args.token or base.token,
-        db=Path(args.db) if args.db else base.db,
+        db=db,
+        dsn=dsn,
         base_url=args.base_url or base.base_url,
         admin_ids=Settings.parse_admins(args.admin_ids) if args.admin_ids else base.admin_ids,
         webhook_url=args.webhook,
@@ -42,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
         print(
             f"bad setting: {exc}. REPERE_ADMIN_IDS takes Telegram user ids separated by "
             "commas; REPERE_EXPIRY_DAYS a number of days; REPERE_EVENTS_MONTHS a number of "
-            "months.",
+            "months; REPERE_TICK_SECONDS and REPERE_PG_LEASE a number of seconds.",
             file=sys.stderr,
         )
         return 2
@@ -84,15 +85,25 @@ async def serve(settings: Settings, resources: Any, args: argparse.Namespace) ->
     from bot.channels.telegram import Repere, make_bot
     from bot.channels.telegram_poll import Webhook, polling
     from bot.privacy import Pseudonyms
-    from bot.records import Records
-    from bot.store import SqliteStore
+    from bot.storage.open import StorageUnreachable, open_storage
 
+    if settings.dsn and not settings.pseudonym_key:
+        print(
+            "PostgreSQL needs REPERE_PSEUDONYM_KEY (the same on every instance): e.g. "
+            "$(openssl rand -hex 32), kept with the database's backups.",
+            file=sys.stderr,
+        )
+        return 2
     try:
         pseudonyms = Pseudonyms.from_setting(settings.pseudonym_key, settings.db)
     except (OSError, ValueError) as exc:
         print(f"pseudonym key: {exc}", file=sys.stderr)
         return 2
-    store = await SqliteStore.open(settings.db, settings.expiry, settings.remind_after)
+    try:
+        store, records = await open_storage(settings)
+    except StorageUnreachable as exc:
+        print(exc, file=sys.stderr)
+        return 1
     bot = make_bot(settings)
 
     def reload() -> Any:
@@ -104,7 +115,7 @@ async def serve(settings: Settings, resources: Any, args: argparse.Namespace) ->
         settings,
         bot,
         reload=reload,
-        records=Records(store.db),
+        records=records,
         pseudonyms=pseudonyms,
     )
     stop = asyncio.Event()
@@ -114,7 +125,7 @@ async def serve(settings: Settings, resources: Any, args: argparse.Namespace) ->
         loop.add_signal_handler(sig, stop.set)
     try:
         await bot.initialize()  # getMe: a rejected token stops here
-        await repere.start()
+        await repere.start(settings.tick_every)
         if settings.webhook_url:
             assert settings.secret_token is not None
             hook = Webhook(repere, settings.webhook_url.rsplit("/", 1)[-1], settings.secret_token)

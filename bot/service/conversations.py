@@ -133,13 +133,23 @@ class Conversations:
         """Play one input under its key's lock; returns the outbox rows written (already
         handed to the delivery worker). The key's lock is taken before anything waits."""
         async with self.lock(inc.key):
+            items, forgot = await self._handle(inc)
+            if forgot:  # the deleted conversation: not left in the WAL either
+                await self.store.scrub()
+            self.outbox.push(items)  # once committed: never a reply whose turn rolled back
+            return items
+
+    async def _handle(self, inc: Incoming) -> tuple[list[Item], bool]:
+        """Read, play and write under the store's hold on the key (another process's turns
+        on it wait): the update-id check and the write are one transaction."""
+        async with self.store.turn(inc.key):
             record = await self.store.get(inc.key)
             now = self.clock()
             inbox = self._inbox(inc)
             if inc.update_id is not None and inc.update_id <= record.last_update_id:
                 if inbox is not None:  # seen before: a redelivery
                     await self.store.inbox_done(*inbox)
-                return []
+                return [], False
             try:
                 write, outcome = await self._turn(inc, record.state, now)
             except Exception as exc:  # one bad turn: told kindly, the state untouched
@@ -149,17 +159,16 @@ class Conversations:
                 outcome = replace(outcome, incoming=inc)
             actions = self.renderers[channel_of(inc.key)](outcome)
             items = await self.store.commit(replace(write, inbox=inbox, outbox=actions))
-            if outcome.forget == "done":  # the deleted conversation: not left in the WAL either
-                await self.store.scrub()
-            self.outbox.push(items)
-            return items
+            return items, outcome.forget == "done"
 
     async def say(self, key: str, actions: Sequence[dict[str, Any]], inc: Incoming | None) -> None:
         """Channel-rendered replies outside a turn (a group, an admin command): durable too."""
         async with self.lock(key):
             inbox = self._inbox(inc) if inc is not None else None
             write = Write(key, self.clock(), inbox=inbox, outbox=list(actions))
-            self.outbox.push(await self.store.commit(write))
+            async with self.store.turn(key):
+                items = await self.store.commit(write)
+            self.outbox.push(items)
 
     async def _turn(
         self, inc: Incoming, state: State | None, now: datetime
@@ -254,29 +263,33 @@ class Conversations:
     async def remind(self, key: str, now: datetime) -> bool:
         """One gentle reminder and the current question, if the conversation is still open."""
         async with self.lock(key):
-            state = (await self.store.get(key)).state
-            if state is None or state.done:
-                return False
-            turn = self.engine.current(state, now.date())
-            said: list[Reply] = [Say(self.res.messages.get("reminder", state.lang))]
-            outcome = Outcome(key, state, None, turn.replies, said)
-            actions = self.renderers[channel_of(key)](outcome)
-            self.outbox.push(await self.store.commit(Write(key, now, outbox=actions)))
+            async with self.store.turn(key):
+                state = (await self.store.get(key)).state
+                if state is None or state.done:
+                    return False
+                turn = self.engine.current(state, now.date())
+                said: list[Reply] = [Say(self.res.messages.get("reminder", state.lang))]
+                outcome = Outcome(key, state, None, turn.replies, said)
+                actions = self.renderers[channel_of(key)](outcome)
+                items = await self.store.commit(Write(key, now, outbox=actions))
+            self.outbox.push(items)
             return True
 
     async def follow_up(self, key: str, now: datetime) -> bool:
         """Ask how it went (the person agreed to it)."""
         async with self.lock(key):
-            state = (await self.store.get(key)).state
-            if state is None or not state.keep:
-                return False
-            turn = self.engine.follow_up(state, now.date())
-            if turn is None:
-                return False
-            write, turn = await self._keep(key, turn, None, now)
-            outcome = Outcome(key, turn.state, None, turn.replies)
-            actions = self.renderers[channel_of(key)](outcome)
-            self.outbox.push(await self.store.commit(replace(write, outbox=actions)))
+            async with self.store.turn(key):
+                state = (await self.store.get(key)).state
+                if state is None or not state.keep:
+                    return False
+                turn = self.engine.follow_up(state, now.date())
+                if turn is None:
+                    return False
+                write, turn = await self._keep(key, turn, None, now)
+                outcome = Outcome(key, turn.state, None, turn.replies)
+                actions = self.renderers[channel_of(key)](outcome)
+                items = await self.store.commit(replace(write, outbox=actions))
+            self.outbox.push(items)
             return True
 
     async def lang(self, key: str) -> str:

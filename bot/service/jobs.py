@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from bot.records import Retention
@@ -18,9 +19,14 @@ class Jobs:
         self.service = service
         self.retention = retention
 
-    async def run_forever(self, every: float = 60.0) -> None:
+    async def run_forever(
+        self, every: float = 60.0, before: Callable[[], Awaitable[None]] | None = None
+    ) -> None:
+        """Each round: `before` (on every instance), then the scheduled work."""
         while True:
             try:
+                if before is not None:
+                    await before()
                 await self.tick()
             except Exception as exc:  # the loop must survive one bad tick
                 log.error("scheduled work failed: %s", type(exc).__name__)
@@ -28,7 +34,14 @@ class Jobs:
 
     async def tick(self) -> int:
         """Purge once a day, queue due follow-ups and reminders (once each), drop expired
-        conversations. Returns how many follow-ups and reminders were queued."""
+        conversations. Returns how many follow-ups and reminders were queued. One instance at
+        a time (the store's lease): the others skip the round."""
+        async with self.service.store.lease("jobs") as mine:
+            if not mine:  # another instance is at it
+                return 0
+            return await self._tick()
+
+    async def _tick(self) -> int:
         service = self.service
         now = service.clock()
         await self.purge(now)
