@@ -147,7 +147,7 @@ async def start_bot(lane: Lane) -> asyncio.subprocess.Process:
     return bot
 
 
-async def until_up(lane: Lane, polls_before: int, timeout: float = 30.0) -> None:
+async def until_up(lane: Lane, polls_before: int, timeout: float = 90.0) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while lane.api.polls <= polls_before:
         if asyncio.get_running_loop().time() > deadline:
