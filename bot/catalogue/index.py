@@ -1,9 +1,15 @@
-"""The compiled catalogue: compact records that matching scans, grouped by theme and map cell."""
+"""The compiled catalogue in columns: what matching scans, grouped by theme and map cell.
+
+One object per offer (a named tuple, a frozenset of themes, a tuple of sessions) cost 165 MB
+and a second of unpickling at 300,000 offers; typed arrays (`array`), one per field, take a
+few MB and unpickle as one copy each. An offer is a number: its position in the columns.
+"""
 
 from __future__ import annotations
 
+from array import array
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from datetime import date
 from math import cos, radians
 from typing import NamedTuple
@@ -14,10 +20,21 @@ LAT_CELL = 0.1  # degrees, about 11 km
 LON_CELL = 0.14  # degrees, about 11 km at 45° N
 KM_PER_DEG_LAT = 111.2
 NO_AGE_MAX = 200
+MAX_THEMES = 64  # an offer's themes are one 64-bit mask
+
+# flags of an offer, one bit each
+JOBSEEKER_REQUIRED, RSA_ONLY, PERMANENT, REMOTE, FREE, TRAINEE_PAY = (1 << n for n in range(6))
+
+Session = tuple[int, int, bool]  # (start, end, open); 0 = unknown date
+# One offer as plain values (what a compiled file keeps): id, themes, age_min, age_max, flags,
+# sessions
+Row = tuple[str, tuple[str, ...], int, int, int, tuple[Session, ...]]
+# One place of one offer: offer number, lat, lon, department, commune
+SpotRow = tuple[int, float, float, str, str]
 
 
 class Compact(NamedTuple):
-    """What matching needs to know about one offer, without the pydantic model."""
+    """What matching knows about one offer, as one value (read from the columns)."""
 
     idx: int
     themes: frozenset[str]
@@ -25,7 +42,7 @@ class Compact(NamedTuple):
     age_max: int
     jobseeker_required: bool
     rsa_only: bool
-    sessions: tuple[tuple[int, int, bool], ...]  # (start, end, open); 0 = unknown date
+    sessions: tuple[Session, ...]
     permanent: bool
     remote: bool
     free: bool
@@ -33,37 +50,30 @@ class Compact(NamedTuple):
     offer_id: str
 
 
-class Spot(NamedTuple):
-    """One place of one offer."""
-
-    offer: int
-    lat: float
-    lon: float
-    department: str
-    commune: str
-
-
 def _ordinal(d: date | None) -> int:
     return d.toordinal() if d else 0
 
 
-def compact(idx: int, offer: Offer) -> Compact:
+def offer_row(offer: Offer) -> Row:
     e = offer.eligibility
-    return Compact(
-        idx=idx,
-        themes=frozenset(offer.themes),
-        age_min=e.age_min or 0,
-        age_max=e.age_max or NO_AGE_MAX,
-        jobseeker_required=e.jobseeker_required,
-        rsa_only=e.rsa_only,
-        sessions=tuple(
-            (_ordinal(s.start), _ordinal(s.end), s.registration == "open") for s in offer.sessions
-        ),
-        permanent=offer.permanent_entry,
-        remote=offer.mode is Mode.REMOTE,
-        free=offer.cost.free,
-        trainee_pay=offer.cost.trainee_pay,
-        offer_id=offer.id,
+    flags = (
+        (JOBSEEKER_REQUIRED if e.jobseeker_required else 0)
+        | (RSA_ONLY if e.rsa_only else 0)
+        | (PERMANENT if offer.permanent_entry else 0)
+        | (REMOTE if offer.mode is Mode.REMOTE else 0)
+        | (FREE if offer.cost.free else 0)
+        | (TRAINEE_PAY if offer.cost.trainee_pay else 0)
+    )
+    sessions = tuple(
+        (_ordinal(s.start), _ordinal(s.end), s.registration == "open") for s in offer.sessions
+    )
+    return (
+        offer.id,
+        tuple(offer.themes),
+        e.age_min or 0,
+        e.age_max or NO_AGE_MAX,
+        flags,
+        sessions,
     )
 
 
@@ -86,33 +96,133 @@ def cells_around(lat: float, lon: float, radius_km: float) -> list[tuple[int, in
     return [(i, j) for i in rows for j in cols]
 
 
-@dataclass
 class Index:
-    """Spots by (theme, cell) and (theme, department); remote offers by theme."""
+    """Offers and their places in columns; places by (theme, cell), (theme, department) and
+    theme, remote offers by theme (lists of numbers, in catalogue order)."""
 
-    compacts: list[Compact] = field(default_factory=list)
-    spots: list[Spot] = field(default_factory=list)
-    by_cell: dict[tuple[str, int, int], list[int]] = field(default_factory=dict)
-    by_department: dict[tuple[str, str], list[int]] = field(default_factory=dict)
-    by_theme: dict[str, list[int]] = field(default_factory=dict)
-    remote: dict[str, list[int]] = field(default_factory=dict)
+    def __init__(self) -> None:
+        self.themes: list[str] = []  # bit n of an offer's mask: themes[n]
+        self.ids: list[str] = []
+        self.age_min = array("B")
+        self.age_max = array("B")
+        self.flags = array("B")
+        self.theme_mask = array("Q")
+        self.session_first = array("I", [0])  # offer o's sessions: [first[o], first[o + 1])
+        self.session_start = array("i")
+        self.session_end = array("i")
+        self.session_open = array("B")
+        self.spot_offer = array("I")
+        self.spot_lat = array("d")
+        self.spot_lon = array("d")
+        self.spot_department = array("H")
+        self.spot_commune = array("I")
+        self.departments: list[str] = []
+        self.communes: list[str] = []
+        self.by_cell: dict[tuple[str, int, int], array[int]] = {}
+        self.by_department: dict[tuple[str, str], array[int]] = {}
+        self.by_theme: dict[str, array[int]] = {}
+        self.remote: dict[str, array[int]] = {}
+
+    def __len__(self) -> int:
+        return len(self.ids)
 
     @classmethod
-    def build(cls, compacts: list[Compact], spots: list[Spot]) -> Index:
-        by_cell: dict[tuple[str, int, int], list[int]] = defaultdict(list)
-        by_department: dict[tuple[str, str], list[int]] = defaultdict(list)
-        by_theme: dict[str, list[int]] = defaultdict(list)
-        remote: dict[str, list[int]] = defaultdict(list)
-        for s_idx, spot in enumerate(spots):
-            i, j = cell(spot.lat, spot.lon)
-            for theme in compacts[spot.offer].themes:
+    def build(cls, rows: Iterable[Row], spots: Iterable[SpotRow]) -> Index:
+        index = cls()
+        rows = list(rows)
+        index.themes = sorted({t for row in rows for t in row[1]})
+        if len(index.themes) > MAX_THEMES:
+            raise ValueError(f"more than {MAX_THEMES} themes")
+        bit = {t: 1 << n for n, t in enumerate(index.themes)}
+        remote: dict[str, array[int]] = defaultdict(lambda: array("I"))
+        for o, (offer_id, themes, age_min, age_max, flags, sessions) in enumerate(rows):
+            index.ids.append(offer_id)
+            index.age_min.append(min(age_min, 255))
+            index.age_max.append(min(age_max, 255))
+            index.flags.append(flags)
+            mask = 0
+            for t in themes:
+                mask |= bit[t]
+                if flags & REMOTE:
+                    remote[t].append(o)
+            index.theme_mask.append(mask)
+            for start, end, is_open in sessions:
+                index.session_start.append(start)
+                index.session_end.append(end)
+                index.session_open.append(is_open)
+            index.session_first.append(len(index.session_start))
+        index.remote = dict(remote)
+        index._add_spots(spots)
+        return index
+
+    def _add_spots(self, spots: Iterable[SpotRow]) -> None:
+        by_cell: dict[tuple[str, int, int], array[int]] = defaultdict(lambda: array("I"))
+        by_department: dict[tuple[str, str], array[int]] = defaultdict(lambda: array("I"))
+        by_theme: dict[str, array[int]] = defaultdict(lambda: array("I"))
+        departments: dict[str, int] = {}
+        communes: dict[str, int] = {}
+        for s_idx, (o, lat, lon, department, commune) in enumerate(spots):
+            self.spot_offer.append(o)
+            self.spot_lat.append(lat)
+            self.spot_lon.append(lon)
+            self.spot_department.append(departments.setdefault(department, len(departments)))
+            self.spot_commune.append(communes.setdefault(commune, len(communes)))
+            i, j = cell(lat, lon)
+            for theme in self.offer_themes(o):
                 by_cell[(theme, i, j)].append(s_idx)
-                by_department[(theme, spot.department)].append(s_idx)
+                by_department[(theme, department)].append(s_idx)
                 by_theme[theme].append(s_idx)
-        for c in compacts:
-            if c.remote:
-                for theme in c.themes:
-                    remote[theme].append(c.idx)
-        return cls(
-            compacts, spots, dict(by_cell), dict(by_department), dict(by_theme), dict(remote)
+        self.departments, self.communes = list(departments), list(communes)
+        self.by_cell, self.by_department = dict(by_cell), dict(by_department)
+        self.by_theme = dict(by_theme)
+
+    # -- one offer -------------------------------------------------------------------------
+
+    def offer_themes(self, o: int) -> tuple[str, ...]:
+        mask = self.theme_mask[o]
+        return tuple(t for n, t in enumerate(self.themes) if mask >> n & 1)
+
+    def sessions(self, o: int) -> tuple[Session, ...]:
+        first, last = self.session_first[o], self.session_first[o + 1]
+        return tuple(
+            (self.session_start[k], self.session_end[k], bool(self.session_open[k]))
+            for k in range(first, last)
         )
+
+    def compact(self, o: int) -> Compact:
+        flags = self.flags[o]
+        return Compact(
+            idx=o,
+            themes=frozenset(self.offer_themes(o)),
+            age_min=self.age_min[o],
+            age_max=self.age_max[o],
+            jobseeker_required=bool(flags & JOBSEEKER_REQUIRED),
+            rsa_only=bool(flags & RSA_ONLY),
+            sessions=self.sessions(o),
+            permanent=bool(flags & PERMANENT),
+            remote=bool(flags & REMOTE),
+            free=bool(flags & FREE),
+            trainee_pay=bool(flags & TRAINEE_PAY),
+            offer_id=self.ids[o],
+        )
+
+    def next_start(self, o: int, today: int) -> int | None:
+        """The ordinal of the next start one can join, 0 for "now", None if nothing is open."""
+        permanent = self.flags[o] & PERMANENT
+        first, last = self.session_first[o], self.session_first[o + 1]
+        best: int | None = None
+        for k in range(first, last):
+            end = self.session_end[k]
+            if not self.session_open[k] or (end and end < today):
+                continue
+            start = self.session_start[k]
+            if start >= today:
+                candidate = start
+            elif permanent or not start:
+                candidate = 0  # running, and one may join at any time
+            else:
+                continue  # started on fixed dates: too late for this one
+            best = candidate if best is None else min(best, candidate)
+        if best is None and permanent and first == last:
+            return 0
+        return best

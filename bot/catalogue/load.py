@@ -1,19 +1,22 @@
-"""Load the catalogue from YAML, check it, and keep a compiled copy keyed by the files' content.
+"""Load the catalogue from YAML, check it, and keep a compiled copy of each file.
 
-A catalogue of 50,000 offers takes a long YAML parse; the compiled form (a pickle of plain
-records and the matching index) loads in a fraction of that. Its name carries a hash of every
-file's path and bytes, so an edited file is never served stale.
+Each offers file is compiled on its own (parsed, validated, turned into plain rows) and kept
+in the cache under a hash of its bytes, of the themes file and of the map it was checked
+against; the catalogue is the cheap merge of those parts, itself kept under a hash of their
+names. An edit to one department's file compiles that file again and only that one.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from bot.cache import cached
+from bot import cache
 from bot.catalogue.gazetteer import Gazetteer
-from bot.catalogue.index import Compact, Index, Spot, compact
+from bot.catalogue.index import Compact, Index, Row, SpotRow, offer_row
 from bot.catalogue.model import Mode, Offer, OfferFile, Theme
 from bot.catalogue.themes import theme_names, themes_file
 from bot.yamlsrc import DataError, Problem, Source, explain, read_source
@@ -24,6 +27,8 @@ NO_OFFERS = (
     "no offers in this file: its department would disappear; if that is meant, "
     "write 'empty: true' with a comment saying why"
 )
+PART = "offers-part"  # the compiled copy of one offers file
+WHOLE = "catalogue"  # the merged catalogue
 
 
 class Catalogue:
@@ -37,6 +42,7 @@ class Catalogue:
         self.records = records
         self.index = index
         self.problems = problems  # warnings kept at load time
+        self.compiled: list[str] = []  # the files compiled by this load (the others: cached)
         self._models: dict[int, Offer] = {}
         self._by_id: dict[str, int] | None = None
 
@@ -56,7 +62,7 @@ class Catalogue:
 
     def by_id(self, offer_id: str) -> Offer | None:
         if self._by_id is None:
-            self._by_id = {c.offer_id: c.idx for c in self.index.compacts}
+            self._by_id = {oid: idx for idx, oid in enumerate(self.index.ids)}
         idx = self._by_id.get(offer_id)
         return None if idx is None else self.offer(idx)
 
@@ -64,7 +70,19 @@ class Catalogue:
         return [self.offer(i) for i in range(len(self.records))]
 
     def compact(self, idx: int) -> Compact:
-        return self.index.compacts[idx]
+        return self.index.compact(idx)
+
+
+@dataclass
+class Part:
+    """One offers file, compiled: its valid offers as plain values, and its problems."""
+
+    label: str
+    records: list[bytes] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
+    spots: list[SpotRow] = field(default_factory=list)  # offer numbers within this file
+    id_lines: list[int] = field(default_factory=list)  # the line of each offer's id
+    problems: list[Problem] = field(default_factory=list)
 
 
 def offer_files(directory: Path) -> list[Path]:
@@ -74,23 +92,103 @@ def offer_files(directory: Path) -> list[Path]:
 def load_catalogue(
     directory: Path, gazetteer: Gazetteer, cache_dir: Path | None = None, use_cache: bool = True
 ) -> Catalogue:
-    """The catalogue in `directory`, from the compiled cache when the files did not change.
+    """The catalogue in `directory`, each file from its compiled copy when it did not change.
 
     Raises DataError with every error found (never a half-loaded catalogue).
     """
     files = offer_files(directory)
     themes = themes_file(directory)
+    names = theme_names(themes)
+    if not use_cache:
+        return merge([compile_file(f, directory, gazetteer, names) for f in files])
+    store = cache_dir or cache.default_cache_dir()
+    # what a file's compiled copy depends on besides its bytes: the themes, the map
+    depends = _read(themes) + gazetteer_key(gazetteer).encode()
+    keys = [cache.key_of(_label(f, directory).encode(), _read(f), depends) for f in files]
+    whole = store / f"{WHOLE}-{cache.key_of(*(k.encode() for k in keys))}.pickle"
+    if (catalogue := cache.read(whole, Catalogue)) is not None:
+        return catalogue
+    parts: list[Part] = []
+    compiled: list[str] = []
+    for path, key in zip(files, keys, strict=True):
+        part_path = store / f"{PART}-{key}.pickle"
+        if (part := cache.read(part_path, Part)) is None:
+            part = compile_file(path, directory, gazetteer, names)
+            cache.write(part_path, part)
+            compiled.append(part.label)
+        parts.append(part)
+    cache.prune(store, PART, {store / f"{PART}-{k}.pickle" for k in keys})
+    catalogue = merge(parts)  # raises on an error: the parts stay, the whole is not written
+    cache.prune(store, WHOLE, {whole})
+    cache.write(whole, catalogue)
+    catalogue.compiled = compiled
+    return catalogue
 
-    def build() -> Catalogue:
-        offers, problems = read_offers(files, directory, gazetteer, theme_names(themes))
-        errors = [p for p in problems if not p.warning]
-        if errors:
-            raise DataError(errors)
-        return compile_catalogue(offers, gazetteer, [p for p in problems if p.warning])
 
-    # the themes file decides which offers are valid: an edit of it builds again
-    keyed = [*files, themes] if themes.is_relative_to(directory) else files
-    return cached(Catalogue, "catalogue", keyed, directory, build, cache_dir, use_cache)
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""  # a missing themes file: reading it again names the problem
+
+
+def _label(path: Path, root: Path) -> str:
+    return str(path.relative_to(root.parent)) if root.parent in path.parents else str(path)
+
+
+def gazetteer_key(gazetteer: Gazetteer) -> str:
+    """A hash of what the checks and the coordinates read from the map."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(repr((gazetteer.communes, sorted(gazetteer.departments.items()))).encode())
+    if gazetteer.other_path is not None:
+        digest.update(_read(gazetteer.other_path))
+    return digest.hexdigest()
+
+
+def compile_file(path: Path, root: Path, gazetteer: Gazetteer, themes: frozenset[Theme]) -> Part:
+    """Read, check and compile one offers file (duplicates are looked for within it only)."""
+    part = Part(_label(path, root))
+    offers, part.problems = read_file(path, root, gazetteer, themes, {})
+    for offer, source, i in offers:
+        records, spots = _compiled(offer, len(part.rows), gazetteer)
+        part.records.append(records)
+        part.spots.extend(spots)
+        part.rows.append(offer_row(offer))
+        part.id_lines.append(source.line_of(("offers", i, "id")))
+    return part
+
+
+def merge(parts: list[Part]) -> Catalogue:
+    """The catalogue made of compiled files, in order; an id seen in an earlier file wins.
+
+    Raises DataError with every error of every file."""
+    if errors := [p for part in parts for p in part.problems if not p.warning]:
+        raise DataError(errors)
+    warnings = [p for part in parts for p in part.problems]
+    seen: dict[str, tuple[str, int]] = {}
+    records: list[bytes] = []
+    rows: list[Row] = []
+    spots: list[SpotRow] = []
+    for part in parts:
+        number: list[int] = []  # an offer's number in the catalogue, -1 if left out
+        for local, row in enumerate(part.rows):
+            line = part.id_lines[local]
+            if (first := seen.get(row[0])) is not None:
+                warnings.append(Problem(part.label, line, _duplicate(row[0], *first), True))
+                number.append(-1)
+                continue
+            seen[row[0]] = (part.label, line)
+            number.append(len(rows))
+            rows.append(row)
+            records.append(part.records[local])
+        for o, lat, lon, department, commune in part.spots:
+            if (n := number[o]) >= 0:
+                spots.append((n, lat, lon, department, commune))
+    return Catalogue(records, Index.build(rows, spots), warnings)
+
+
+def _duplicate(offer_id: str, path: str, line: int) -> str:
+    return f"duplicate id '{offer_id}' (first at {path}:{line}); this one is ignored"
 
 
 def read_offers(
@@ -106,48 +204,54 @@ def read_offers(
     problems: list[Problem] = []
     seen: dict[str, Problem] = {}
     for path in files:
-        label = str(path.relative_to(root.parent)) if root.parent in path.parents else str(path)
+        found, trouble = read_file(path, root, gazetteer, themes, seen)
+        offers += found
+        problems += trouble
+    return offers, problems
+
+
+def read_file(
+    path: Path,
+    root: Path,
+    gazetteer: Gazetteer,
+    themes: frozenset[Theme],
+    seen: dict[str, Problem],
+) -> tuple[list[tuple[Offer, Source, int]], list[Problem]]:
+    """One file's valid offers and its problems; `seen` holds the ids met so far."""
+    offers: list[tuple[Offer, Source, int]] = []
+    problems: list[Problem] = []
+    try:
+        source = read_source(path, _label(path, root))
+    except DataError as exc:
+        return [], exc.problems
+    raw = source.data
+    if raw is None:
+        return [], [source.problem((), NO_OFFERS)]
+    if not isinstance(raw, dict) or not isinstance(raw.get("offers") or [], list):
+        return [], [source.problem((), "expected a mapping with a list under 'offers'")]
+    problems += _emptiness(raw, source)
+    header = {k: v for k, v in raw.items() if k not in ("offers", EMPTY)}
+    try:
+        OfferFile.model_validate(header)
+    except Exception as exc:
+        problems.extend(explain(source, exc, OfferFile))  # type: ignore[arg-type]
+    for i, item in enumerate(raw.get("offers") or []):
+        loc = ("offers", i)
         try:
-            source = read_source(path, label)
-        except DataError as exc:
-            problems.extend(exc.problems)
-            continue
-        raw = source.data
-        if raw is None:
-            problems.append(source.problem((), NO_OFFERS))
-            continue
-        if not isinstance(raw, dict) or not isinstance(raw.get("offers") or [], list):
-            problems.append(source.problem((), "expected a mapping with a list under 'offers'"))
-            continue
-        problems += _emptiness(raw, source)
-        header = {k: v for k, v in raw.items() if k not in ("offers", EMPTY)}
-        try:
-            OfferFile.model_validate(header)
+            offer = Offer.model_validate(item)
         except Exception as exc:
-            problems.extend(explain(source, exc, OfferFile))  # type: ignore[arg-type]
-        for i, item in enumerate(raw.get("offers") or []):
-            loc = ("offers", i)
-            try:
-                offer = Offer.model_validate(item)
-            except Exception as exc:
-                problems.extend(explain(source, exc, Offer, loc))  # type: ignore[arg-type]
-                continue
-            if (first := seen.get(offer.id)) is not None:
-                problems.append(
-                    source.problem(
-                        (*loc, "id"),
-                        f"duplicate id '{offer.id}' (first at {first.path}:{first.line}); "
-                        "this one is ignored",
-                        warning=True,
-                    )
-                )
-                continue
-            seen[offer.id] = source.problem((*loc, "id"), "")
-            unknown = _unknown_themes(offer, source, loc, themes)
-            problems.extend(unknown)
-            problems.extend(_offer_warnings(offer, source, loc, gazetteer))
-            if not unknown:
-                offers.append((offer, source, i))
+            problems.extend(explain(source, exc, Offer, loc))  # type: ignore[arg-type]
+            continue
+        if (first := seen.get(offer.id)) is not None:
+            message = _duplicate(offer.id, first.path, first.line)
+            problems.append(source.problem((*loc, "id"), message, warning=True))
+            continue
+        seen[offer.id] = source.problem((*loc, "id"), "")
+        unknown = _unknown_themes(offer, source, loc, themes)
+        problems.extend(unknown)
+        problems.extend(_offer_warnings(offer, source, loc, gazetteer))
+        if not unknown:
+            offers.append((offer, source, i))
     return offers, problems
 
 
@@ -234,25 +338,34 @@ def compile_catalogue(
     offers: list[tuple[Offer, Source, int]], gazetteer: Gazetteer, warnings: list[Problem]
 ) -> Catalogue:
     records: list[bytes] = []
-    compacts: list[Compact] = []
-    spots: list[Spot] = []
+    rows: list[Row] = []
+    spots: list[SpotRow] = []
     for idx, (offer, _source, _i) in enumerate(offers):
-        places = []
-        for place in offer.places:
-            commune = gazetteer.by_insee(place.insee)
-            lat = place.lat if place.lat is not None else (commune.lat if commune else None)
-            lon = place.lon if place.lon is not None else (commune.lon if commune else None)
-            places.append(place.model_copy(update={"lat": lat, "lon": lon}))
-            if lat is not None and lon is not None and offer.mode is not Mode.REMOTE:
-                name = commune.name if commune else place.insee
-                dep = commune.department if commune else place.insee[:2]
-                spots.append(Spot(idx, lat, lon, dep, name))
-        placed = offer.model_copy(update={"places": places})
-        # the fields as given (read back with validation): leaving out defaults called every
-        # default factory, a model validation each, for every offer
-        records.append(placed.__pydantic_serializer__.to_json(placed, exclude_unset=True))
-        compacts.append(compact(idx, offer))
-    return Catalogue(records, Index.build(compacts, spots), warnings)
+        record, placed = _compiled(offer, idx, gazetteer)
+        records.append(record)
+        spots += placed
+        rows.append(offer_row(offer))
+    return Catalogue(records, Index.build(rows, spots), warnings)
+
+
+def _compiled(offer: Offer, idx: int, gazetteer: Gazetteer) -> tuple[bytes, list[SpotRow]]:
+    """The offer's JSON text, places completed with their commune's coordinates, and its
+    places on the map (none for a remote offer)."""
+    places = []
+    spots: list[SpotRow] = []
+    for place in offer.places:
+        commune = gazetteer.by_insee(place.insee)
+        lat = place.lat if place.lat is not None else (commune.lat if commune else None)
+        lon = place.lon if place.lon is not None else (commune.lon if commune else None)
+        places.append(place.model_copy(update={"lat": lat, "lon": lon}))
+        if lat is not None and lon is not None and offer.mode is not Mode.REMOTE:
+            name = commune.name if commune else place.insee
+            dep = commune.department if commune else place.insee[:2]
+            spots.append((idx, lat, lon, dep, name))
+    placed = offer.model_copy(update={"places": places})
+    # the fields as given (read back with validation): leaving out defaults called every
+    # default factory, a model validation each, for every offer
+    return placed.__pydantic_serializer__.to_json(placed, exclude_unset=True), spots
 
 
 def summary_line(catalogue: Catalogue, gazetteer: Gazetteer) -> str:
@@ -264,7 +377,7 @@ def summary_line(catalogue: Catalogue, gazetteer: Gazetteer) -> str:
         deps = {c.department for c in communes if c is not None}
         for dep in deps or {"remote"}:
             by_dep[dep] += 1
-        for theme in catalogue.compact(idx).themes:
+        for theme in catalogue.index.offer_themes(idx):
             by_theme[theme] += 1
     deps_text = ", ".join(f"{d}: {n}" for d, n in sorted(by_dep.items()))
     themes_text = ", ".join(f"{t}: {n}" for t, n in sorted(by_theme.items()))
