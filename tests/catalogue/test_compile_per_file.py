@@ -1,0 +1,71 @@
+"""The compiled catalogue is kept per offers file: an edit compiles that file again, only it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.catalogue.gazetteer import Gazetteer
+from bot.catalogue.load import Catalogue, load_catalogue
+from tests.conftest import offer, write_catalogue
+
+LIMOGES = [{"address": "1 place de la Mairie", "insee": "87085"}]
+
+
+def three_files(directory: Path) -> None:
+    write_catalogue(directory, [offer(id="creuse-1"), offer(id="creuse-2")], "23.yaml")
+    write_catalogue(directory, [offer(id="vienne-1", places=LIMOGES)], "87.yaml")
+    write_catalogue(directory, [offer(id="remote-1", mode="remote", places=[])], "remote.yaml")
+
+
+def names(labels: list[str]) -> list[str]:
+    return [Path(label).name for label in labels]
+
+
+def same(a: Catalogue, b: Catalogue) -> None:
+    assert a.records == b.records
+    assert a.problems == b.problems
+    assert vars(a.index) == vars(b.index)
+
+
+def test_an_edit_compiles_that_file_only(tmp_path: Path, gazetteer: Gazetteer) -> None:
+    cache = tmp_path / "cache"
+    three_files(tmp_path)
+    first = load_catalogue(tmp_path, gazetteer, cache_dir=cache)
+    assert names(first.compiled) == ["23.yaml", "87.yaml", "remote.yaml"]
+    assert load_catalogue(tmp_path, gazetteer, cache_dir=cache).compiled == []
+
+    write_catalogue(
+        tmp_path, [offer(id="vienne-1", title="Autre titre", places=LIMOGES)], "87.yaml"
+    )
+    edited = load_catalogue(tmp_path, gazetteer, cache_dir=cache)
+    assert names(edited.compiled) == ["87.yaml"]
+    assert edited.by_id("vienne-1").title == "Autre titre"  # type: ignore[union-attr]
+    same(edited, load_catalogue(tmp_path, gazetteer, use_cache=False))
+
+
+def test_an_edit_of_the_themes_compiles_every_file(tmp_path: Path, gazetteer: Gazetteer) -> None:
+    cache = tmp_path / "cache"
+    three_files(tmp_path)
+    themes = Path(__file__).parents[2] / "catalogue" / "themes.yaml"
+    (tmp_path / "themes.yaml").write_bytes(themes.read_bytes())
+    load_catalogue(tmp_path, gazetteer, cache_dir=cache)
+    (tmp_path / "themes.yaml").write_bytes(themes.read_bytes() + b"\n# edited\n")
+    assert len(load_catalogue(tmp_path, gazetteer, cache_dir=cache).compiled) == 3
+
+
+def test_a_duplicate_across_files_is_left_out_as_before(
+    tmp_path: Path, gazetteer: Gazetteer
+) -> None:
+    cache = tmp_path / "cache"
+    write_catalogue(tmp_path, [offer(id="same-id")], "23.yaml")
+    write_catalogue(tmp_path, [offer(id="same-id", places=LIMOGES), offer(id="other")], "87.yaml")
+    catalogue = load_catalogue(tmp_path, gazetteer, cache_dir=cache)
+    assert [o.id for o in catalogue.offers()] == ["same-id", "other"]
+    assert catalogue.offer(0).places[0].insee == "23096"  # the first file's wins
+    (warning,) = catalogue.problems
+    assert warning.warning and warning.path.endswith("offers/87.yaml")
+    assert "duplicate id 'same-id' (first at " in warning.message
+    assert "offers/23.yaml:" in warning.message
+    # the places of the offer left out are not in the index either
+    assert len(catalogue.index.spot_offer) == 2
+    same(catalogue, load_catalogue(tmp_path, gazetteer, use_cache=False))
