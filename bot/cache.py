@@ -20,7 +20,7 @@ from typing import TypeVar
 from bot import __version__
 
 T = TypeVar("T")
-FORMAT = 2
+FORMAT = 3
 KEEP_OLD_SECONDS = 3600
 
 
@@ -95,11 +95,11 @@ def write(path: Path, value: object) -> None:
         pass
 
 
-def prune(directory: Path, name: str, keep: set[Path]) -> None:
+def prune(directory: Path, name: str, keep: set[Path], suffix: str = ".pickle") -> None:
     """Remove the copies `name-*.pickle` not in `keep` that are older than an hour (a process
     started just before may still want them)."""
     try:
-        for old in directory.glob(f"{name}-*.pickle"):
+        for old in directory.glob(f"{name}-*{suffix}"):
             if old not in keep and old.stat().st_mtime < time.time() - KEEP_OLD_SECONDS:
                 old.unlink(missing_ok=True)
     except OSError:

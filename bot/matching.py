@@ -121,7 +121,6 @@ class MatchResult:
 _Cand = tuple[float, int, float | None, str | None, int]
 NO_START = -1  # in the day's memo of next starts: nothing open
 UNKNOWN = -2  # not worked out yet today
-SLACK = 1e-9  # rounding room between a score and its bound
 
 
 class _Best:
@@ -178,7 +177,8 @@ class _Query:
         self.fits = sorted(
             ((bits[t], w) for t, w in weights.items() if t in bits), key=lambda f: -f[1]
         )
-        self.ceiling = 3.0 * max(weights.values()) + FREE_BONUS + SLACK
+        # the best fit times three: the score's first term when the fit is the best
+        self.top_fit = 3.0 * max(weights.values())
 
 
 class Matcher:
@@ -282,18 +282,24 @@ class Matcher:
         """On-site offers within the radius, nearest cells first, stopping when none can win."""
         lat, lon = profile.place.lat, profile.place.lon
         kx = KM_PER_DEG_LAT * cos(radians(lat))
-        index = self.index
-        by_cell, spot_lat, spot_lon = index.by_cell, index.spot_lat, index.spot_lon
+        sites, spot_offer = self.index.sites, self.index.spot_offer
         ceiling = 3.0 * max(weights.values()) + FREE_BONUS
         for d_min, i, j in _cells_by_distance(lat, lon, radius):
             if best.on_site and best.floor() >= ceiling - d_min / radius:
                 break  # nothing further away can enter the top any more
             for theme in weights:
-                for s_idx in by_cell.get((theme, i, j), ()):
-                    dx = (spot_lon[s_idx] - lon) * kx
-                    dy = (spot_lat[s_idx] - lat) * KM_PER_DEG_LAT
+                for p_lat, p_lon, here in sites.get((theme, i, j), ()):
+                    dx, dy = (p_lon - lon) * kx, (p_lat - lat) * KM_PER_DEG_LAT
                     d = sqrt(dx * dx + dy * dy)
-                    if d <= radius:
+                    if d > radius:
+                        continue
+                    scaled = d / max(radius, 1.0)
+                    # the best score a place here could have, computed as a score is: never
+                    # below it; offers come in order, so once one cannot enter, none after can
+                    bound = query.top_fit - scaled + FREE_BONUS
+                    for s_idx in here:
+                        if best.beaten(bound, spot_offer[s_idx]):
+                            break
                         self._consider(query, today, radius, s_idx, d, best)
 
     def _add_spots(
@@ -318,8 +324,6 @@ class Matcher:
         index = self.index
         o = index.spot_offer[s_idx]
         scaled = d / max(radius, 1.0)
-        if best.beaten(query.ceiling - scaled, o):
-            return  # even its best possible score cannot enter the top
         if not self._eligible(o, query):
             return
         start = self._start(o, today)

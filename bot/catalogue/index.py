@@ -20,7 +20,8 @@ LAT_CELL = 0.1  # degrees, about 11 km
 LON_CELL = 0.14  # degrees, about 11 km at 45° N
 KM_PER_DEG_LAT = 111.2
 NO_AGE_MAX = 200
-MAX_THEMES = 64  # an offer's themes are one 64-bit mask
+MAX_THEMES = 64
+LAYOUT = 2  # goes into the compiled copies' names: a change of these columns compiles again  # an offer's themes are one 64-bit mask
 
 # flags of an offer, one bit each
 JOBSEEKER_REQUIRED, RSA_ONLY, PERMANENT, REMOTE, FREE, TRAINEE_PAY = (1 << n for n in range(6))
@@ -31,6 +32,8 @@ Session = tuple[int, int, bool]  # (start, end, open); 0 = unknown date
 Row = tuple[str, tuple[str, ...], int, int, int, tuple[Session, ...]]
 # One place of one offer: offer number, lat, lon, department, commune
 SpotRow = tuple[int, float, float, str, str]
+# The places at one point of one cell for one theme: lat, lon, their numbers (by offer)
+Site = tuple[float, float, "array[int]"]
 
 
 class Compact(NamedTuple):
@@ -119,6 +122,8 @@ class Index:
         self.departments: list[str] = []
         self.communes: list[str] = []
         self.by_cell: dict[tuple[str, int, int], array[int]] = {}
+        # the same places grouped by point: a distance worked out once for all its offers
+        self.sites: dict[tuple[str, int, int], list[Site]] = {}
         self.by_department: dict[tuple[str, str], array[int]] = {}
         self.by_theme: dict[str, array[int]] = {}
         self.remote: dict[str, array[int]] = {}
@@ -174,7 +179,17 @@ class Index:
                 by_theme[theme].append(s_idx)
         self.departments, self.communes = list(departments), list(communes)
         self.by_cell, self.by_department = dict(by_cell), dict(by_department)
+        self.sites = {key: self._sites(spots) for key, spots in self.by_cell.items()}
         self.by_theme = dict(by_theme)
+
+    def _sites(self, spots: array[int]) -> list[Site]:
+        points: dict[tuple[float, float], array[int]] = {}
+        for s in spots:
+            point = (self.spot_lat[s], self.spot_lon[s])
+            if (here := points.get(point)) is None:
+                here = points[point] = array("I")
+            here.append(s)
+        return [(lat, lon, here) for (lat, lon), here in points.items()]
 
     # -- one offer -------------------------------------------------------------------------
 

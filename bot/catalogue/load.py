@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from array import array
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -18,8 +20,9 @@ from typing import Any
 
 from bot import cache
 from bot.catalogue.gazetteer import Gazetteer
-from bot.catalogue.index import Compact, Index, Row, SpotRow, offer_row
+from bot.catalogue.index import LAYOUT, Compact, Index, Row, SpotRow, offer_row
 from bot.catalogue.model import Mode, Offer, OfferFile, Theme
+from bot.catalogue.records import Records
 from bot.catalogue.themes import theme_names, themes_file
 from bot.yamlsrc import DataError, Problem, Source, explain, read_source
 
@@ -31,6 +34,7 @@ NO_OFFERS = (
 )
 PART = "offers-part"  # the compiled copy of one offers file
 WHOLE = "catalogue"  # the merged catalogue
+TEXTS = ".texts"  # beside it, its offers' JSON texts end to end
 
 
 class Catalogue:
@@ -40,7 +44,7 @@ class Catalogue:
     50,000 short strings loads many times faster, and in less memory, than as many models.
     """
 
-    def __init__(self, records: list[bytes], index: Index, problems: list[Problem]) -> None:
+    def __init__(self, records: Sequence[bytes], index: Index, problems: list[Problem]) -> None:
         self.records = records
         self.index = index
         self.problems = problems  # warnings kept at load time
@@ -48,10 +52,10 @@ class Catalogue:
         self._models: dict[int, Offer] = {}
         self._by_id: dict[str, int] | None = None
 
-    def __getstate__(self) -> tuple[list[bytes], Index, list[Problem]]:
+    def __getstate__(self) -> tuple[Sequence[bytes], Index, list[Problem]]:
         return self.records, self.index, self.problems
 
-    def __setstate__(self, state: tuple[list[bytes], Index, list[Problem]]) -> None:
+    def __setstate__(self, state: tuple[Sequence[bytes], Index, list[Problem]]) -> None:
         self.__init__(*state)  # type: ignore[misc]
 
     def __len__(self) -> int:
@@ -87,6 +91,15 @@ class Part:
     problems: list[Problem] = field(default_factory=list)
 
 
+@dataclass
+class _Saved:
+    """The merged catalogue as kept in the cache, beside the file of its offers' texts."""
+
+    index: Index
+    problems: list[Problem]
+    ends: array[int]
+
+
 def offer_files(directory: Path) -> list[Path]:
     return sorted((directory / "offers").rglob("*.yaml"))
 
@@ -105,11 +118,14 @@ def load_catalogue(
         return merge([compile_file(f, directory, gazetteer, names) for f in files])
     store = cache_dir or cache.default_cache_dir()
     # what a file's compiled copy depends on besides its bytes: the themes, the map
-    depends = _read(themes) + gazetteer_key(gazetteer).encode()
+    depends = b"%d:" % LAYOUT + _read(themes) + gazetteer_key(gazetteer).encode()
     keys = [cache.key_of(_label(f, directory).encode(), _read(f), depends) for f in files]
     whole = store / f"{WHOLE}-{cache.key_of(*(k.encode() for k in keys))}.pickle"
-    if (catalogue := cache.read(whole, Catalogue)) is not None:
-        return catalogue
+    texts = whole.with_suffix(TEXTS)
+    if (saved := cache.read(whole, _Saved)) is not None and (
+        records := Records.mapped(texts, saved.ends)
+    ) is not None:
+        return Catalogue(records, saved.index, saved.problems)
     parts: list[Part] = []
     compiled: list[str] = []
     for path, key in zip(files, keys, strict=True):
@@ -122,7 +138,10 @@ def load_catalogue(
     cache.prune(store, PART, {store / f"{PART}-{k}.pickle" for k in keys})
     catalogue = merge(parts)  # raises on an error: the parts stay, the whole is not written
     cache.prune(store, WHOLE, {whole})
-    cache.write(whole, catalogue)
+    cache.prune(store, WHOLE, {texts}, TEXTS)
+    if isinstance(catalogue.records, Records) and catalogue.records.write(texts):
+        saved = _Saved(catalogue.index, catalogue.problems, catalogue.records.ends)
+        cache.write(whole, saved)  # written last: present, it says the texts are complete
     catalogue.compiled = compiled
     return catalogue
 
@@ -150,14 +169,16 @@ def gazetteer_key(gazetteer: Gazetteer) -> str:
 def compile_file(path: Path, root: Path, gazetteer: Gazetteer, themes: frozenset[Theme]) -> Part:
     """Read, check and compile one offers file (duplicates are looked for within it only)."""
     part = Part(_label(path, root))
-    offers, part.problems = read_file(path, root, gazetteer, themes, {})
-    for offer, source, i in offers:
+
+    def add(offer: Offer, source: Source, i: int) -> None:  # one model alive at a time
         item = source.data["offers"][i]
         record, spots = _record(item, offer, len(part.rows), gazetteer)
         part.records.append(record)
         part.spots.extend(spots)
         part.rows.append(offer_row(offer))
         part.id_lines.append(source.line_of(("offers", i, "id")))
+
+    _offers, part.problems = read_file(path, root, gazetteer, themes, {}, add)
     return part
 
 
@@ -193,7 +214,8 @@ def merge(parts: list[Part]) -> Catalogue:
         raise DataError(errors)
     warnings = [p for part in parts for p in part.problems]
     seen: dict[str, tuple[str, int]] = {}
-    records: list[bytes] = []
+    records = bytearray()
+    ends = array("Q")
     rows: list[Row] = []
     spots: list[SpotRow] = []
     for part in parts:
@@ -207,11 +229,14 @@ def merge(parts: list[Part]) -> Catalogue:
             seen[row[0]] = (part.label, line)
             number.append(len(rows))
             rows.append(row)
-            records.append(part.records[local])
+            records += part.records[local]
+            ends.append(len(records))
         for o, lat, lon, department, commune in part.spots:
             if (n := number[o]) >= 0:
                 spots.append((n, lat, lon, department, commune))
-    return Catalogue(records, Index.build(rows, spots), warnings)
+        part.records = []  # copied: a part read from the cache is freed as the merge goes
+    index = Index.build(rows, spots)
+    return Catalogue(Records(records, ends), index, warnings)
 
 
 def _duplicate(offer_id: str, path: str, line: int) -> str:
@@ -243,8 +268,10 @@ def read_file(
     gazetteer: Gazetteer,
     themes: frozenset[Theme],
     seen: dict[str, Problem],
+    each: Callable[[Offer, Source, int], None] | None = None,
 ) -> tuple[list[tuple[Offer, Source, int]], list[Problem]]:
-    """One file's valid offers and its problems; `seen` holds the ids met so far."""
+    """One file's valid offers and its problems; `seen` holds the ids met so far. With `each`,
+    every valid offer goes to it as soon as it is checked, and none is returned."""
     offers: list[tuple[Offer, Source, int]] = []
     problems: list[Problem] = []
     try:
@@ -277,8 +304,12 @@ def read_file(
         unknown = _unknown_themes(offer, source, loc, themes)
         problems.extend(unknown)
         problems.extend(_offer_warnings(offer, source, loc, gazetteer))
-        if not unknown:
+        if unknown:
+            continue
+        if each is None:
             offers.append((offer, source, i))
+        else:
+            each(offer, source, i)
     return offers, problems
 
 
