@@ -22,9 +22,10 @@ from bot import cache
 from bot.catalogue.gazetteer import Gazetteer
 from bot.catalogue.index import LAYOUT, Compact, Index, Row, SpotRow, offer_row
 from bot.catalogue.model import Mode, Offer, OfferFile, Theme
+from bot.catalogue.pieces import piece_text, split_offers
 from bot.catalogue.records import Records
 from bot.catalogue.themes import theme_names, themes_file
-from bot.yamlsrc import DataError, Problem, Source, explain, read_source
+from bot.yamlsrc import DataError, Problem, Source, explain, parse_source, read_source
 
 STALE_DAYS = 365
 EMPTY = "empty"  # `empty: true`: a department with no offer on purpose
@@ -128,14 +129,17 @@ def load_catalogue(
         return Catalogue(records, saved.index, saved.problems)
     parts: list[Part] = []
     compiled: list[str] = []
+    kept: set[Path] = set()
     for path, key in zip(files, keys, strict=True):
-        part_path = store / f"{PART}-{key}.pickle"
-        if (part := cache.read(part_path, Part)) is None:
-            part = compile_file(path, directory, gazetteer, names)
-            cache.write(part_path, part)
-            compiled.append(part.label)
-        parts.append(part)
-    cache.prune(store, PART, {store / f"{PART}-{k}.pickle" for k in keys})
+        for piece_key, build in _jobs(path, directory, key, depends, gazetteer, names):
+            part_path = store / f"{PART}-{piece_key}.pickle"
+            kept.add(part_path)
+            if (part := cache.read(part_path, Part)) is None:
+                part = build()
+                cache.write(part_path, part)
+                compiled.append(part.label)
+            parts.append(part)
+    cache.prune(store, PART, kept)
     catalogue = merge(parts)  # raises on an error: the parts stay, the whole is not written
     cache.prune(store, WHOLE, {whole})
     cache.prune(store, WHOLE, {texts}, TEXTS)
@@ -144,6 +148,36 @@ def load_catalogue(
         cache.write(whole, saved)  # written last: present, it says the texts are complete
     catalogue.compiled = compiled
     return catalogue
+
+
+def _jobs(
+    path: Path,
+    root: Path,
+    key: str,
+    depends: bytes,
+    gazetteer: Gazetteer,
+    themes: frozenset[Theme],
+) -> list[tuple[str, Callable[[], Part]]]:
+    """The compiled pieces of one file: (name in the cache, how to compile it). A large file
+    is cut into pieces of its offers (see pieces.py), keyed by their own text; others whole."""
+    label = _label(path, root)
+    try:
+        split = split_offers(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        split = None  # compiling it whole names the problem
+    if split is None:
+        return [(key, lambda: compile_file(path, root, gazetteer, themes))]
+    head, pieces = split
+    jobs: list[tuple[str, Callable[[], Part]]] = [
+        (cache.key_of(label.encode(), b"head", head.encode()), lambda: compile_head(head, label))
+    ]
+    for first, piece in pieces:
+        text = piece_text(first, piece)
+        piece_key = cache.key_of(label.encode(), str(first).encode(), piece.encode(), depends)
+        jobs.append(
+            (piece_key, lambda t=text: compile_text(t, label, gazetteer, themes))  # type: ignore[misc]
+        )
+    return jobs
 
 
 def _read(path: Path) -> bytes:
@@ -168,7 +202,43 @@ def gazetteer_key(gazetteer: Gazetteer) -> str:
 
 def compile_file(path: Path, root: Path, gazetteer: Gazetteer, themes: frozenset[Theme]) -> Part:
     """Read, check and compile one offers file (duplicates are looked for within it only)."""
-    part = Part(_label(path, root))
+    label = _label(path, root)
+    try:
+        source = read_source(path, label)
+    except DataError as exc:
+        return Part(label, problems=exc.problems)
+    return _compile_source(source, gazetteer, themes)
+
+
+def compile_text(text: str, label: str, gazetteer: Gazetteer, themes: frozenset[Theme]) -> Part:
+    """Check and compile one piece of a file (see pieces.py)."""
+    try:
+        source = parse_source(text, label)
+    except DataError as exc:
+        return Part(label, problems=exc.problems)
+    return _compile_source(source, gazetteer, themes)
+
+
+def compile_head(head: str, label: str) -> Part:
+    """The checks of a file cut into pieces that are about the file: its keys besides
+    `offers` (it has offers: pieces are cut only from a list of items)."""
+    try:
+        source = parse_source(head, label)
+    except DataError as exc:
+        return Part(label, problems=exc.problems)
+    raw = source.data or {}
+    if not isinstance(raw, dict):
+        return Part(label, problems=[source.problem((), "expected a mapping")])
+    problems = _emptiness({**raw, "offers": [None]}, source)
+    try:
+        OfferFile.model_validate({k: v for k, v in raw.items() if k != EMPTY})
+    except Exception as exc:
+        problems.extend(explain(source, exc, OfferFile))  # type: ignore[arg-type]
+    return Part(label, problems=problems)
+
+
+def _compile_source(source: Source, gazetteer: Gazetteer, themes: frozenset[Theme]) -> Part:
+    part = Part(source.path)
 
     def add(offer: Offer, source: Source, i: int) -> None:  # one model alive at a time
         item = source.data["offers"][i]
@@ -178,7 +248,7 @@ def compile_file(path: Path, root: Path, gazetteer: Gazetteer, themes: frozenset
         part.rows.append(offer_row(offer))
         part.id_lines.append(source.line_of(("offers", i, "id")))
 
-    _offers, part.problems = read_file(path, root, gazetteer, themes, {}, add)
+    _offers, part.problems = check_source(source, gazetteer, themes, {}, add)
     return part
 
 
@@ -272,12 +342,23 @@ def read_file(
 ) -> tuple[list[tuple[Offer, Source, int]], list[Problem]]:
     """One file's valid offers and its problems; `seen` holds the ids met so far. With `each`,
     every valid offer goes to it as soon as it is checked, and none is returned."""
-    offers: list[tuple[Offer, Source, int]] = []
-    problems: list[Problem] = []
     try:
         source = read_source(path, _label(path, root))
     except DataError as exc:
         return [], exc.problems
+    return check_source(source, gazetteer, themes, seen, each)
+
+
+def check_source(
+    source: Source,
+    gazetteer: Gazetteer,
+    themes: frozenset[Theme],
+    seen: dict[str, Problem],
+    each: Callable[[Offer, Source, int], None] | None = None,
+) -> tuple[list[tuple[Offer, Source, int]], list[Problem]]:
+    """What read_file does once the file is parsed."""
+    offers: list[tuple[Offer, Source, int]] = []
+    problems: list[Problem] = []
     raw = source.data
     if raw is None:
         return [], [source.problem((), NO_OFFERS)]

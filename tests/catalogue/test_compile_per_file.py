@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from bot.catalogue import pieces
 from bot.catalogue.gazetteer import Gazetteer
 from bot.catalogue.load import Catalogue, load_catalogue
+from bot.yamlsrc import DataError
 from tests.conftest import offer, write_catalogue
 
 LIMOGES = [{"address": "1 place de la Mairie", "insee": "87085"}]
@@ -69,3 +73,31 @@ def test_a_duplicate_across_files_is_left_out_as_before(
     # the places of the offer left out are not in the index either
     assert len(catalogue.index.spot_offer) == 2
     same(catalogue, load_catalogue(tmp_path, gazetteer, use_cache=False))
+
+
+def test_a_large_file_is_compiled_in_pieces(
+    tmp_path: Path, gazetteer: Gazetteer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An edit to one offer of a large file compiles its piece again, not the whole file;
+    problems still name the file's own lines."""
+    monkeypatch.setattr(pieces, "PIECE", 2)
+    monkeypatch.setattr(pieces, "WHOLE_BELOW", 4)
+    cache = tmp_path / "cache"
+    many = [offer(id=f"creuse-{n}") for n in range(7)]
+    write_catalogue(tmp_path, many, "23.yaml")
+    first = load_catalogue(tmp_path, gazetteer, cache_dir=cache)
+    assert len(first.compiled) == 5  # the head, then 4 pieces of 2, 2, 2 and 1 offers
+    many[5]["title"] = "Titre corrigé"
+    write_catalogue(tmp_path, many, "23.yaml")
+    edited = load_catalogue(tmp_path, gazetteer, cache_dir=cache)
+    assert names(edited.compiled) == ["23.yaml"]  # one piece
+    assert edited.by_id("creuse-5").title == "Titre corrigé"  # type: ignore[union-attr]
+    same(edited, load_catalogue(tmp_path, gazetteer, use_cache=False))
+
+    many[6]["contact"] = {"phone": "12"}
+    write_catalogue(tmp_path, many, "23.yaml")
+    with pytest.raises(DataError) as info:
+        load_catalogue(tmp_path, gazetteer, cache_dir=cache)
+    text = (tmp_path / "offers" / "23.yaml").read_text().split("\n")
+    (problem,) = info.value.problems
+    assert text[problem.line - 1].strip() == "phone: '12'"
