@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import gc
 import random
+import resource
 import statistics
 import tempfile
 import time
@@ -135,9 +136,18 @@ def worker(directory: str, cache: str, queries: int, baseline_queries: int, seed
             t = time.perf_counter()
             naive(data, rnd.choice(NEEDS), profile.place.lat, profile.place.lon)
             base.append((time.perf_counter() - t) * 1000)
+    # twice more without the baseline: each query's least time is its cost when the process
+    # is not preempted (this machine is shared); the single pass above keeps every delay
+    least = list(times)
+    for _ in range(2):
+        for n, (profile, _dense) in enumerate(profiles):
+            t = time.perf_counter()
+            res.matcher.suggest(profile, TODAY)
+            least[n] = min(least[n], (time.perf_counter() - t) * 1000)
     return {
         "p50": statistics.median(times),
         "p99": percentile(times, 0.99),
+        "p99_least": percentile(least, 0.99),
         "max": max(times),
         "dense_p50": statistics.median(dense) if dense else 0.0,
         "dense_p99": percentile(dense, 0.99),
@@ -153,8 +163,11 @@ def start(directory: Path, cache: Path) -> dict[str, float]:
         "print(json.dumps({'offers': len(r.catalogue), 'compiled': len(r.catalogue.compiled)}))"
     )
     t = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = python_process(code)
     out["seconds"] = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out["cpu"] = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     return out
 
 
@@ -180,6 +193,7 @@ class SizeFigures:
     serve_rss_mb: Spread
     p50: Spread
     p99: Spread
+    p99_least: Spread
     dense_p99: Spread
     baseline_p50: Spread
 
@@ -190,14 +204,17 @@ class SizeFigures:
                 f"== {self.offers} offers, {self.runs} runs",
                 f"suggest p50 {self.p50.show('.3f', ' ms')}",
                 f"suggest p99 {self.p99.show('.3f', ' ms')} (targets p50 <= 1, p99 <= 5 ms)",
+                f"p99 of each query's least of 3 passes {self.p99_least.show('.3f', ' ms')} "
+                "(its cost when not preempted)",
                 f"dense (Bordeaux, 2-3 themes) p99 {self.dense_p99.show('.3f', ' ms')}",
                 f"naive baseline p50 {self.baseline_p50.show('.1f', ' ms')} · "
                 f"{ratio:.0f}x slower than suggest",
-                f"first load (empty cache, whole process) {self.first_load['seconds']:.1f} s, "
-                f"peak {self.first_load['peak_mb']:.0f} MB (targets 60 s, 1 GB)",
-                f"start after editing one offer {self.edited['seconds']:.2f} s, "
-                f"{self.edited['compiled']:.0f} file compiled, peak "
-                f"{self.edited['peak_mb']:.0f} MB (target 5 s)",
+                f"first load (empty cache, whole process) {self.first_load['seconds']:.1f} s "
+                f"({self.first_load['cpu']:.1f} s CPU), peak {self.first_load['peak_mb']:.0f} MB "
+                "(targets 60 s, 1 GB)",
+                f"start after editing one offer {self.edited['seconds']:.2f} s "
+                f"({self.edited['cpu']:.1f} s CPU), {self.edited['compiled']:.0f} piece compiled, "
+                f"peak {self.edited['peak_mb']:.0f} MB (target 5 s)",
                 f"warm start (whole process) {self.warm_s.show('.2f', ' s')}, peak "
                 f"{self.warm_peak_mb.show('.0f', ' MB')} (targets 2 s, 400 MB)",
                 f"RSS while serving {self.serve_rss_mb.show('.0f', ' MB')}",
@@ -237,6 +254,7 @@ def run_size(
         Spread.of([s["rss_mb"] for s in served]),
         Spread.of([s["p50"] for s in served]),
         Spread.of([s["p99"] for s in served]),
+        Spread.of([s["p99_least"] for s in served]),
         Spread.of([s["dense_p99"] for s in served]),
         Spread.of([s["baseline_p50"] for s in served]),
     )
