@@ -1,38 +1,53 @@
 """Load the catalogue from YAML, check it, and keep a compiled copy of each file.
 
-Each offers file is compiled on its own (parsed, validated, turned into plain rows) and kept
-in the cache under a hash of its bytes, of the themes file and of the map it was checked
-against; the catalogue is the cheap merge of those parts, itself kept under a hash of their
-names. An edit to one department's file compiles that file again and only that one.
+Each offers file (a large one: each piece of it, see pieces.py) is compiled on its own (see
+compile.py) and kept in the cache under a hash of its bytes, of the themes file, of the map it
+was checked against and of the layout's version; the catalogue is the cheap merge of those
+parts, itself kept under a hash of their names, its offers' texts in a file of their own
+(see records.py). An edit to one file compiles that file again, and only that one.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 from array import array
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from bot import cache
+from bot.catalogue.checks import (
+    EMPTY,
+    NO_OFFERS,
+    STALE_DAYS,
+    duplicate,
+    label_of,
+    read_offers,
+    stale_warnings,
+)
+from bot.catalogue.compile import Part, compile_file, compile_head, compile_text, compiled
 from bot.catalogue.gazetteer import Gazetteer
 from bot.catalogue.index import LAYOUT, Compact, Index, Row, SpotRow, offer_row
-from bot.catalogue.model import Mode, Offer, OfferFile, Theme
+from bot.catalogue.model import Offer, Theme
 from bot.catalogue.pieces import piece_text, split_offers
 from bot.catalogue.records import Records
 from bot.catalogue.themes import theme_names, themes_file
-from bot.yamlsrc import DataError, Problem, Source, explain, parse_source, read_source
+from bot.yamlsrc import DataError, Problem, Source
 
-STALE_DAYS = 365
-EMPTY = "empty"  # `empty: true`: a department with no offer on purpose
-NO_OFFERS = (
-    "no offers in this file: its department would disappear; if that is meant, "
-    "write 'empty: true' with a comment saying why"
-)
+__all__ = [  # what other modules import from here, whatever module holds it now
+    "EMPTY",
+    "NO_OFFERS",
+    "STALE_DAYS",
+    "Catalogue",
+    "compile_catalogue",
+    "load_catalogue",
+    "offer_files",
+    "read_offers",
+    "stale_warnings",
+    "summary_line",
+]
+
 PART = "offers-part"  # the compiled copy of one offers file
 WHOLE = "catalogue"  # the merged catalogue
 TEXTS = ".texts"  # beside it, its offers' JSON texts end to end
@@ -81,18 +96,6 @@ class Catalogue:
 
 
 @dataclass
-class Part:
-    """One offers file, compiled: its valid offers as plain values, and its problems."""
-
-    label: str
-    records: list[bytes] = field(default_factory=list)
-    rows: list[Row] = field(default_factory=list)
-    spots: list[SpotRow] = field(default_factory=list)  # offer numbers within this file
-    id_lines: list[int] = field(default_factory=list)  # the line of each offer's id
-    problems: list[Problem] = field(default_factory=list)
-
-
-@dataclass
 class _Saved:
     """The merged catalogue as kept in the cache, beside the file of its offers' texts."""
 
@@ -120,7 +123,7 @@ def load_catalogue(
     store = cache_dir or cache.default_cache_dir()
     # what a file's compiled copy depends on besides its bytes: the themes, the map
     depends = b"%d:" % LAYOUT + _read(themes) + gazetteer_key(gazetteer).encode()
-    keys = [cache.key_of(_label(f, directory).encode(), _read(f), depends) for f in files]
+    keys = [cache.key_of(label_of(f, directory).encode(), _read(f), depends) for f in files]
     whole = store / f"{WHOLE}-{cache.key_of(*(k.encode() for k in keys))}.pickle"
     texts = whole.with_suffix(TEXTS)
     if (saved := cache.read(whole, _Saved)) is not None and (
@@ -160,7 +163,7 @@ def _jobs(
 ) -> list[tuple[str, Callable[[], Part]]]:
     """The compiled pieces of one file: (name in the cache, how to compile it). A large file
     is cut into pieces of its offers (see pieces.py), keyed by their own text; others whole."""
-    label = _label(path, root)
+    label = label_of(path, root)
     try:
         split = split_offers(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError):
@@ -187,10 +190,6 @@ def _read(path: Path) -> bytes:
         return b""  # a missing themes file: reading it again names the problem
 
 
-def _label(path: Path, root: Path) -> str:
-    return str(path.relative_to(root.parent)) if root.parent in path.parents else str(path)
-
-
 def gazetteer_key(gazetteer: Gazetteer) -> str:
     """A hash of what the checks and the coordinates read from the map."""
     digest = hashlib.blake2b(digest_size=16)
@@ -198,82 +197,6 @@ def gazetteer_key(gazetteer: Gazetteer) -> str:
     if gazetteer.other_path is not None:
         digest.update(_read(gazetteer.other_path))
     return digest.hexdigest()
-
-
-def compile_file(path: Path, root: Path, gazetteer: Gazetteer, themes: frozenset[Theme]) -> Part:
-    """Read, check and compile one offers file (duplicates are looked for within it only)."""
-    label = _label(path, root)
-    try:
-        source = read_source(path, label)
-    except DataError as exc:
-        return Part(label, problems=exc.problems)
-    return _compile_source(source, gazetteer, themes)
-
-
-def compile_text(text: str, label: str, gazetteer: Gazetteer, themes: frozenset[Theme]) -> Part:
-    """Check and compile one piece of a file (see pieces.py)."""
-    try:
-        source = parse_source(text, label)
-    except DataError as exc:
-        return Part(label, problems=exc.problems)
-    return _compile_source(source, gazetteer, themes)
-
-
-def compile_head(head: str, label: str) -> Part:
-    """The checks of a file cut into pieces that are about the file: its keys besides
-    `offers` (it has offers: pieces are cut only from a list of items)."""
-    try:
-        source = parse_source(head, label)
-    except DataError as exc:
-        return Part(label, problems=exc.problems)
-    raw = source.data or {}
-    if not isinstance(raw, dict):
-        return Part(label, problems=[source.problem((), "expected a mapping")])
-    problems = _emptiness({**raw, "offers": [None]}, source)
-    try:
-        OfferFile.model_validate({k: v for k, v in raw.items() if k != EMPTY})
-    except Exception as exc:
-        problems.extend(explain(source, exc, OfferFile))  # type: ignore[arg-type]
-    return Part(label, problems=problems)
-
-
-def _compile_source(source: Source, gazetteer: Gazetteer, themes: frozenset[Theme]) -> Part:
-    part = Part(source.path)
-
-    def add(offer: Offer, source: Source, i: int) -> None:  # one model alive at a time
-        item = source.data["offers"][i]
-        record, spots = _record(item, offer, len(part.rows), gazetteer)
-        part.records.append(record)
-        part.spots.extend(spots)
-        part.rows.append(offer_row(offer))
-        part.id_lines.append(source.line_of(("offers", i, "id")))
-
-    _offers, part.problems = check_source(source, gazetteer, themes, {}, add)
-    return part
-
-
-def _record(
-    item: dict[str, Any], offer: Offer, idx: int, gazetteer: Gazetteer
-) -> tuple[bytes, list[SpotRow]]:
-    """What `_compiled` gives, written from the offer as given (already validated) with the
-    places' coordinates added: json.dumps of a dict takes a tenth of two model copies and a
-    pydantic dump. The text reads back as the same model."""
-    places: list[dict[str, Any]] = []
-    spots: list[SpotRow] = []
-    for place, given in zip(offer.places, item.get("places") or [], strict=True):
-        commune = gazetteer.by_insee(place.insee)
-        lat = place.lat if place.lat is not None else (commune.lat if commune else None)
-        lon = place.lon if place.lon is not None else (commune.lon if commune else None)
-        places.append({**given, "lat": lat, "lon": lon})
-        if lat is not None and lon is not None and offer.mode is not Mode.REMOTE:
-            name = commune.name if commune else place.insee
-            dep = commune.department if commune else place.insee[:2]
-            spots.append((idx, lat, lon, dep, name))
-    try:
-        text = json.dumps({**item, "places": places} if places else item, allow_nan=False)
-    except (TypeError, ValueError):  # a value JSON cannot hold: the model writes it
-        return _compiled(offer, idx, gazetteer)
-    return text.encode(), spots
 
 
 def merge(parts: list[Part]) -> Catalogue:
@@ -293,7 +216,7 @@ def merge(parts: list[Part]) -> Catalogue:
         for local, row in enumerate(part.rows):
             line = part.id_lines[local]
             if (first := seen.get(row[0])) is not None:
-                warnings.append(Problem(part.label, line, _duplicate(row[0], *first), True))
+                warnings.append(Problem(part.label, line, duplicate(row[0], *first), True))
                 number.append(-1)
                 continue
             seen[row[0]] = (part.label, line)
@@ -309,170 +232,6 @@ def merge(parts: list[Part]) -> Catalogue:
     return Catalogue(Records(records, ends), index, warnings)
 
 
-def _duplicate(offer_id: str, path: str, line: int) -> str:
-    return f"duplicate id '{offer_id}' (first at {path}:{line}); this one is ignored"
-
-
-def read_offers(
-    files: list[Path], root: Path, gazetteer: Gazetteer, themes: frozenset[Theme] | None = None
-) -> tuple[list[tuple[Offer, Source, int]], list[Problem]]:
-    """Parse and validate every file; each offer comes with its source and its list index.
-
-    A theme not in `themes` (by default, the themes file beside `root`'s offers) is an error.
-    """
-    if themes is None:
-        themes = theme_names(themes_file(root))
-    offers: list[tuple[Offer, Source, int]] = []
-    problems: list[Problem] = []
-    seen: dict[str, Problem] = {}
-    for path in files:
-        found, trouble = read_file(path, root, gazetteer, themes, seen)
-        offers += found
-        problems += trouble
-    return offers, problems
-
-
-def read_file(
-    path: Path,
-    root: Path,
-    gazetteer: Gazetteer,
-    themes: frozenset[Theme],
-    seen: dict[str, Problem],
-    each: Callable[[Offer, Source, int], None] | None = None,
-) -> tuple[list[tuple[Offer, Source, int]], list[Problem]]:
-    """One file's valid offers and its problems; `seen` holds the ids met so far. With `each`,
-    every valid offer goes to it as soon as it is checked, and none is returned."""
-    try:
-        source = read_source(path, _label(path, root))
-    except DataError as exc:
-        return [], exc.problems
-    return check_source(source, gazetteer, themes, seen, each)
-
-
-def check_source(
-    source: Source,
-    gazetteer: Gazetteer,
-    themes: frozenset[Theme],
-    seen: dict[str, Problem],
-    each: Callable[[Offer, Source, int], None] | None = None,
-) -> tuple[list[tuple[Offer, Source, int]], list[Problem]]:
-    """What read_file does once the file is parsed."""
-    offers: list[tuple[Offer, Source, int]] = []
-    problems: list[Problem] = []
-    raw = source.data
-    if raw is None:
-        return [], [source.problem((), NO_OFFERS)]
-    if not isinstance(raw, dict) or not isinstance(raw.get("offers") or [], list):
-        return [], [source.problem((), "expected a mapping with a list under 'offers'")]
-    problems += _emptiness(raw, source)
-    header = {k: v for k, v in raw.items() if k not in ("offers", EMPTY)}
-    try:
-        OfferFile.model_validate(header)
-    except Exception as exc:
-        problems.extend(explain(source, exc, OfferFile))  # type: ignore[arg-type]
-    for i, item in enumerate(raw.get("offers") or []):
-        loc = ("offers", i)
-        try:
-            offer = Offer.model_validate(item)
-        except Exception as exc:
-            problems.extend(explain(source, exc, Offer, loc))  # type: ignore[arg-type]
-            continue
-        if (first := seen.get(offer.id)) is not None:
-            message = _duplicate(offer.id, first.path, first.line)
-            problems.append(source.problem((*loc, "id"), message, warning=True))
-            continue
-        seen[offer.id] = source.problem((*loc, "id"), "")
-        unknown = _unknown_themes(offer, source, loc, themes)
-        problems.extend(unknown)
-        problems.extend(_offer_warnings(offer, source, loc, gazetteer))
-        if unknown:
-            continue
-        if each is None:
-            offers.append((offer, source, i))
-        else:
-            each(offer, source, i)
-    return offers, problems
-
-
-def _unknown_themes(
-    offer: Offer, source: Source, loc: tuple[str | int, ...], themes: frozenset[Theme]
-) -> list[Problem]:
-    known = ", ".join(sorted(themes))
-    return [
-        source.problem(
-            (*loc, "themes", t_idx),
-            f"unknown theme '{theme}' (known: {known}; add a theme in themes.yaml)",
-        )
-        for t_idx, theme in enumerate(offer.themes)
-        if theme not in themes
-    ]
-
-
-def _emptiness(raw: dict[str, object], source: Source) -> list[Problem]:
-    """A file that lost all its offers would silently take a department off the map: an
-    error, unless the file says so (`empty: true`, with a comment saying why)."""
-    declared = raw.get(EMPTY, False)
-    if not isinstance(declared, bool):
-        return [source.problem((EMPTY,), f"'{EMPTY}' is true or false")]
-    if raw.get("offers"):
-        if declared:
-            return [source.problem((EMPTY,), "'empty: true' but the file has offers", True)]
-        return []
-    return [] if declared else [source.problem(("offers",), NO_OFFERS)]
-
-
-def _offer_warnings(
-    offer: Offer, source: Source, loc: tuple[str | int, ...], gazetteer: Gazetteer
-) -> list[Problem]:
-    out: list[Problem] = []
-    for p_idx, place in enumerate(offer.places):
-        where = (*loc, "places", p_idx)
-        commune = gazetteer.by_insee(place.insee)
-        if commune is None:
-            other = gazetteer.outside_by_insee(place.insee)
-            named = f" ({other.name}, {other.department_name})" if other else " (unknown code)"
-            out.append(
-                source.problem(
-                    (*where, "insee"),
-                    f"commune {place.insee}{named} is not in Nouvelle-Aquitaine",
-                    warning=True,
-                )
-            )
-        elif place.postal_code and place.postal_code not in commune.postal_codes:
-            out.append(
-                source.problem(
-                    (*where, "postal_code"),
-                    f"postal code {place.postal_code} is not one of {commune.name}'s "
-                    f"({', '.join(commune.postal_codes)})",
-                    warning=True,
-                )
-            )
-    return out
-
-
-def stale_warnings(offers: list[tuple[Offer, Source, int]], today: date) -> list[Problem]:
-    """Offers whose every session has ended, or not updated for 12 months."""
-    out: list[Problem] = []
-    for offer, source, i in offers:
-        loc = ("offers", i)
-        ends = [s.end or s.start for s in offer.sessions]
-        if offer.sessions and not offer.permanent_entry and all(e and e < today for e in ends):
-            out.append(
-                source.problem(
-                    (*loc, "sessions"), f"'{offer.id}': every session has ended", warning=True
-                )
-            )
-        if (today - offer.last_updated).days > STALE_DAYS:
-            out.append(
-                source.problem(
-                    (*loc, "last_updated"),
-                    f"'{offer.id}': last updated on {offer.last_updated}, more than 12 months ago",
-                    warning=True,
-                )
-            )
-    return out
-
-
 def compile_catalogue(
     offers: list[tuple[Offer, Source, int]], gazetteer: Gazetteer, warnings: list[Problem]
 ) -> Catalogue:
@@ -480,31 +239,11 @@ def compile_catalogue(
     rows: list[Row] = []
     spots: list[SpotRow] = []
     for idx, (offer, _source, _i) in enumerate(offers):
-        record, placed = _compiled(offer, idx, gazetteer)
+        record, placed = compiled(offer, idx, gazetteer)
         records.append(record)
         spots += placed
         rows.append(offer_row(offer))
     return Catalogue(records, Index.build(rows, spots), warnings)
-
-
-def _compiled(offer: Offer, idx: int, gazetteer: Gazetteer) -> tuple[bytes, list[SpotRow]]:
-    """The offer's JSON text, places completed with their commune's coordinates, and its
-    places on the map (none for a remote offer)."""
-    places = []
-    spots: list[SpotRow] = []
-    for place in offer.places:
-        commune = gazetteer.by_insee(place.insee)
-        lat = place.lat if place.lat is not None else (commune.lat if commune else None)
-        lon = place.lon if place.lon is not None else (commune.lon if commune else None)
-        places.append(place.model_copy(update={"lat": lat, "lon": lon}))
-        if lat is not None and lon is not None and offer.mode is not Mode.REMOTE:
-            name = commune.name if commune else place.insee
-            dep = commune.department if commune else place.insee[:2]
-            spots.append((idx, lat, lon, dep, name))
-    placed = offer.model_copy(update={"places": places})
-    # the fields as given (read back with validation): leaving out defaults called every
-    # default factory, a model validation each, for every offer
-    return placed.__pydantic_serializer__.to_json(placed, exclude_unset=True), spots
 
 
 def summary_line(catalogue: Catalogue, gazetteer: Gazetteer) -> str:
