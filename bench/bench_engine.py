@@ -165,10 +165,13 @@ class SizeFigures:
         )
 
 
-def run_size(directory: Path, offers: int, runs: int, conversations: int) -> SizeFigures:
-    """`runs` fresh processes on one catalogue, its compiled copy made beforehand."""
+def run_size(
+    directory: Path, offers: int, runs: int, conversations: int, cache_dir: Path | None = None
+) -> SizeFigures:
+    """`runs` fresh processes on one catalogue, its compiled copy made beforehand (or kept in
+    `cache_dir` from an earlier run)."""
     with tempfile.TemporaryDirectory() as tmp:
-        cache = Path(tmp) / "cache"
+        cache = cache_dir or Path(tmp) / "cache"
         load_call = f"Path({str(directory)!r}), cache_dir=Path({str(cache)!r})"
         python_process(
             "from pathlib import Path\nfrom bot.resources import load_resources\n"
@@ -201,6 +204,7 @@ def main() -> None:
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--conversations", type=int, default=600)
     p.add_argument("--data", type=Path, default=None, help="keep the generated catalogues here")
+    p.add_argument("--cache", type=Path, default=None, help="keep their compiled copies here")
     p.add_argument("--quick", action="store_true", help="30 conversations, 2 runs")
     args = p.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else [args.offers]
@@ -210,7 +214,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
             directory = ensure_synthetic(args.data or Path(tmp), n) if n else CATALOGUE_DIR
-            print(run_size(directory, n, args.runs, args.conversations).report())
+            figures = run_size(directory, n, args.runs, args.conversations, args.cache)
+            print(figures.report())
             print(f"({machine_load()})", flush=True)
 
 
