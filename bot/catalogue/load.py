@@ -212,6 +212,17 @@ def merge(parts: list[Part]) -> Catalogue:
     rows: list[Row] = []
     spots: list[SpotRow] = []
     for part in parts:
+        ids = [row[0] for row in part.rows]
+        if seen.keys().isdisjoint(ids):  # no id met before (the usual case): all at once
+            base = len(rows)
+            seen.update(zip(ids, [(part.label, line) for line in part.id_lines], strict=True))
+            rows += part.rows
+            for text in part.records:
+                records += text
+                ends.append(len(records))
+            spots += [(s[0] + base, s[1], s[2], s[3], s[4]) for s in part.spots]
+            part.records = []  # copied: a part read from the cache is freed as the merge goes
+            continue
         number: list[int] = []  # an offer's number in the catalogue, -1 if left out
         for local, row in enumerate(part.rows):
             line = part.id_lines[local]
