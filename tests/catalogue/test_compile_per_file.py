@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.catalogue import pieces
+from bot.catalogue import load, pieces
 from bot.catalogue.gazetteer import Gazetteer
 from bot.catalogue.load import Catalogue, load_catalogue
 from bot.yamlsrc import DataError
@@ -101,3 +101,15 @@ def test_a_large_file_is_compiled_in_pieces(
     text = (tmp_path / "offers" / "23.yaml").read_text().split("\n")
     (problem,) = info.value.problems
     assert text[problem.line - 1].strip() == "phone: '12'"
+
+
+def test_offers_made_into_models_are_bounded(
+    tmp_path: Path, gazetteer: Gazetteer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server showing offers for months does not end up holding every offer as a model."""
+    monkeypatch.setattr(load, "MODELS_KEPT", 2)
+    three_files(tmp_path)
+    catalogue = load_catalogue(tmp_path, gazetteer, cache_dir=tmp_path / "cache")
+    shown = [catalogue.offer(n).id for n in range(len(catalogue))]
+    assert shown == ["creuse-1", "creuse-2", "vienne-1", "remote-1"]
+    assert len(catalogue._models) == 2
