@@ -8,7 +8,8 @@ included (peak RSS: the largest of that process and its workers, from VmHWM and 
 the process and its workers), then loads the imported catalogue and times `suggest` on it.
 The baseline, a process run after each import, parses the same file into one DOM tree
 (ElementTree.parse), the way one often starts; it uses one core where the import uses worker
-processes, so the two are compared by CPU time, wall times shown beside. Targets (issue 6): import >= 20 MB/s, peak RSS <= 300 MB; the imported catalogue
+processes, so the two are compared by CPU time, wall times shown beside.
+Targets (issue 6): import >= 20 MB/s, peak RSS <= 300 MB; the imported catalogue
 within the catalogue's targets.
 """
 
