@@ -8,11 +8,13 @@ so that every problem still names the file's own line.
 
 from __future__ import annotations
 
+import re
 from itertools import pairwise
 
 OFFERS_KEY = "offers:"
 PIECE = 2_000  # offers in a piece
 WHOLE_BELOW = 4 * PIECE  # a file with fewer offers is compiled whole
+ANCHOR = re.compile(r"(?:^|[:,\[{-])[ \t]*[&*][^\s,\]}]", re.MULTILINE)  # YAML `&a`, `*a`
 
 
 def split_offers(text: str) -> tuple[str, list[tuple[int, str]]] | None:
@@ -20,6 +22,8 @@ def split_offers(text: str) -> tuple[str, list[tuple[int, str]]] | None:
     each with the 0-based line it starts at. None when the file is not laid out as a plain
     `offers:` list of items at the left margin, last in the file, or is small: it is then
     compiled whole, as it always was."""
+    if ANCHOR.search(text):
+        return None  # an alias may point into another piece: read the file whole
     lines = text.split("\n")
     try:
         key = next(n for n, line in enumerate(lines) if line.rstrip() == OFFERS_KEY)

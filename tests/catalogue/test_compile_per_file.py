@@ -113,3 +113,29 @@ def test_offers_made_into_models_are_bounded(
     shown = [catalogue.offer(n).id for n in range(len(catalogue))]
     assert shown == ["creuse-1", "creuse-2", "vienne-1", "remote-1"]
     assert len(catalogue._models) == 2
+
+
+def test_a_file_with_yaml_aliases_is_compiled_whole(
+    tmp_path: Path, gazetteer: Gazetteer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An alias may point into another piece: such a file is never cut."""
+    monkeypatch.setattr(pieces, "PIECE", 2)
+    monkeypatch.setattr(pieces, "WHOLE_BELOW", 4)
+    lines = ["offers:"]
+    for n in range(6):
+        first = n == 0
+        lines += [
+            f"- id: creuse-{n}",
+            "  title: Atelier",
+            "  summary: Lire et écrire.",
+            "  themes: [savoirs_de_base]",
+            "  organisation: &org {name: Asso (exemple)}" if first else "  organisation: *org",
+            "  places: [{address: 1 rue, insee: '23096'}]",
+            "  permanent_entry: true",
+            "  contact: {phone: 05 36 49 00 00}",
+            "  last_updated: '2026-11-01'",
+        ]
+    (tmp_path / "offers").mkdir()
+    (tmp_path / "offers" / "23.yaml").write_text("\n".join(lines) + "\n")
+    catalogue = load_catalogue(tmp_path, gazetteer, cache_dir=tmp_path / "cache")
+    assert len(catalogue) == 6 and names(catalogue.compiled) == ["23.yaml"]
