@@ -48,7 +48,8 @@ __all__ = [  # what other modules import from here, whatever module holds it now
     "summary_line",
 ]
 
-PART = "offers-part"  # the compiled copy of one offers file
+PART = "offers-part"  # the compiled copy of one offers file, or of one piece of it
+PIECES = "offers-pieces"  # the names of a file's pieces
 WHOLE = "catalogue"  # the merged catalogue
 TEXTS = ".texts"  # beside it, its offers' JSON texts end to end
 MODELS_KEPT = 4096  # offers kept as models once shown (each is 10-30 µs to make again)
@@ -137,15 +138,27 @@ def load_catalogue(
     compiled: list[str] = []
     kept: set[Path] = set()
     for path, key in zip(files, keys, strict=True):
+        listing = store / f"{PIECES}-{key}.pickle"  # the names of an unchanged file's pieces
+        kept.add(listing)
+        if (known := cache.read(listing, list)) is not None:
+            found = [cache.read(store / f"{PART}-{k}.pickle", Part) for k in known]
+            if all(found):  # no need to cut the file into pieces again
+                kept.update(store / f"{PART}-{k}.pickle" for k in known)
+                parts += [part for part in found if part is not None]
+                continue
+        piece_keys = []
         for piece_key, build in _jobs(path, directory, key, depends, gazetteer, names):
             part_path = store / f"{PART}-{piece_key}.pickle"
             kept.add(part_path)
+            piece_keys.append(piece_key)
             if (part := cache.read(part_path, Part)) is None:
                 part = build()
                 cache.write(part_path, part)
                 compiled.append(part.label)
             parts.append(part)
+        cache.write(listing, piece_keys)
     cache.prune(store, PART, kept)
+    cache.prune(store, PIECES, kept)
     catalogue = merge(parts)  # raises on an error: the parts stay, the whole is not written
     cache.prune(store, WHOLE, {whole})
     cache.prune(store, WHOLE, {texts}, TEXTS)

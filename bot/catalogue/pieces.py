@@ -8,13 +8,11 @@ so that every problem still names the file's own line.
 
 from __future__ import annotations
 
-import re
 from itertools import pairwise
 
 OFFERS_KEY = "offers:"
 PIECE = 2_000  # offers in a piece
 WHOLE_BELOW = 4 * PIECE  # a file with fewer offers is compiled whole
-ANCHOR = re.compile(r"(?:^|[:,\[{-])[ \t]*[&*][^\s,\]}]", re.MULTILINE)  # YAML `&a`, `*a`
 
 
 def split_offers(text: str) -> tuple[str, list[tuple[int, str]]] | None:
@@ -22,7 +20,7 @@ def split_offers(text: str) -> tuple[str, list[tuple[int, str]]] | None:
     each with the 0-based line it starts at. None when the file is not laid out as a plain
     `offers:` list of items at the left margin, last in the file, or is small: it is then
     compiled whole, as it always was."""
-    if ANCHOR.search(text):
+    if _has_anchor(text):
         return None  # an alias may point into another piece: read the file whole
     lines = text.split("\n")
     try:
@@ -41,6 +39,20 @@ def split_offers(text: str) -> tuple[str, list[tuple[int, str]]] | None:
     cuts = [*starts[::PIECE], len(lines)]
     pieces = [(a, "\n".join(lines[a:b])) for a, b in pairwise(cuts)]
     return "\n".join(lines[:key]), pieces
+
+
+def _has_anchor(text: str) -> bool:
+    """Does an anchor `&a` or an alias `*a` start a value anywhere (after `:`, `-`, `,`, `[`,
+    `{` or at the start of a line)? A & or * inside a word or a quoted string does not."""
+    for sigil in "&*":
+        at = text.find(sigil)
+        while at != -1:
+            after = text[at + 1 : at + 2]
+            before = text[max(0, at - 40) : at].rstrip(" \t")
+            if after and after not in " \t\n,]}" and (not before or before[-1] in ":,[{-\n"):
+                return True
+            at = text.find(sigil, at + 1)
+    return False
 
 
 def piece_text(first_line: int, piece: str) -> str:
