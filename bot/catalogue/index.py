@@ -81,6 +81,37 @@ def offer_row(offer: Offer) -> Row:
     )
 
 
+def compact(idx: int, offer: Offer) -> Compact:
+    """One offer as one value, for a check that looks at offers one at a time."""
+    offer_id, themes, age_min, age_max, flags, sessions = offer_row(offer)
+    return _compact(idx, offer_id, frozenset(themes), age_min, age_max, flags, sessions)
+
+
+def _compact(
+    idx: int,
+    offer_id: str,
+    themes: frozenset[str],
+    age_min: int,
+    age_max: int,
+    flags: int,
+    sessions: tuple[Session, ...],
+) -> Compact:
+    return Compact(
+        idx=idx,
+        themes=themes,
+        age_min=age_min,
+        age_max=age_max,
+        jobseeker_required=bool(flags & JOBSEEKER_REQUIRED),
+        rsa_only=bool(flags & RSA_ONLY),
+        sessions=sessions,
+        permanent=bool(flags & PERMANENT),
+        remote=bool(flags & REMOTE),
+        free=bool(flags & FREE),
+        trainee_pay=bool(flags & TRAINEE_PAY),
+        offer_id=offer_id,
+    )
+
+
 def cell(lat: float, lon: float) -> tuple[int, int]:
     return int(lat // LAT_CELL), int(lon // LON_CELL)
 
@@ -213,21 +244,9 @@ class Index:
         )
 
     def compact(self, o: int) -> Compact:
-        flags = self.flags[o]
-        return Compact(
-            idx=o,
-            themes=frozenset(self.offer_themes(o)),
-            age_min=self.age_min[o],
-            age_max=self.age_max[o],
-            jobseeker_required=bool(flags & JOBSEEKER_REQUIRED),
-            rsa_only=bool(flags & RSA_ONLY),
-            sessions=self.sessions(o),
-            permanent=bool(flags & PERMANENT),
-            remote=bool(flags & REMOTE),
-            free=bool(flags & FREE),
-            trainee_pay=bool(flags & TRAINEE_PAY),
-            offer_id=self.ids[o],
-        )
+        themes = frozenset(self.offer_themes(o))
+        ages = self.age_min[o], self.age_max[o]
+        return _compact(o, self.ids[o], themes, *ages, self.flags[o], self.sessions(o))
 
     def next_start(self, o: int, today: int) -> int | None:
         """The ordinal of the next start one can join, 0 for "now", None if nothing is open."""
