@@ -1,10 +1,15 @@
-"""Speed of one engine turn, on whole scripted conversations over the bundled catalogue.
+"""Speed of one engine turn, on whole scripted conversations.
 
-    python -m bench.bench_engine [--conversations 300] [--quick]
+    python -m bench.bench_engine [--sizes 5000,50000,300000 | --offers N] [--runs 3]
+                                 [--conversations 600] [--data DIR] [--quick]
 
 Every turn of every conversation is timed: button taps, typed answers, typos, places, results
-and the summary. The baseline, run in the same process, is the least a durable turn costs: the
-state read from JSON and written back (what the store does each turn). Target: p99 <= 0.5 ms.
+and the summary. The baseline, interleaved with the turns, is the least a durable turn costs:
+the state read from JSON and written back (what the store does each turn). Target: p99 <= 0.5 ms
+on every size. `--offers 0` (the default) is the bundled catalogue; another size is a synthetic
+catalogue (bench.synth) loaded from a warm cache in a fresh process per run, settled as
+`repere run` settles it. Median of the runs, with the lowest and highest, and the machine's
+load average (this machine is shared).
 """
 
 from __future__ import annotations
@@ -12,13 +17,17 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
+import tempfile
 import time
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
-from bench.stats import percentile
+from bench.stats import Spread, machine_load, percentile, python_process
+from bench.synth import ensure_synthetic
 from bot.dialogue.engine import Engine
 from bot.dialogue.state import Input, State
+from bot.paths import CATALOGUE_DIR
 from bot.resources import load_resources, settle
 
 TODAY = date(2026, 11, 26)
@@ -102,8 +111,10 @@ class Figures:
         )
 
 
-def run(conversations: int, seed: int = 3) -> Figures:
-    res = load_resources()
+def run(
+    conversations: int, seed: int = 3, directory: Path = CATALOGUE_DIR, cache: Path | None = None
+) -> Figures:
+    res = load_resources(directory, cache_dir=cache)
     settle()  # as `repere chat` and `repere run` do after loading
     engine = Engine(res.flows, res)
     rnd = random.Random(seed)
@@ -133,12 +144,79 @@ def run(conversations: int, seed: int = 3) -> Figures:
     )
 
 
+@dataclass
+class SizeFigures:
+    offers: int
+    runs: int
+    turns: int
+    p50: Spread
+    p99: Spread
+    baseline_p50: Spread
+
+    def report(self) -> str:
+        name = f"{self.offers} offers" if self.offers else "the bundled catalogue"
+        return "\n".join(
+            [
+                f"== {name}: {self.turns} turns a run, {self.runs} runs",
+                f"turn p50 {self.p50.show('.3f', ' ms')}",
+                f"turn p99 {self.p99.show('.3f', ' ms')} (target p99 <= 0.5 ms)",
+                f"baseline (state JSON read + write) p50 {self.baseline_p50.show('.4f', ' ms')}",
+            ]
+        )
+
+
+def run_size(
+    directory: Path, offers: int, runs: int, conversations: int, cache_dir: Path | None = None
+) -> SizeFigures:
+    """`runs` fresh processes on one catalogue, its compiled copy made beforehand (or kept in
+    `cache_dir` from an earlier run)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        cache = cache_dir or Path(tmp) / "cache"
+        load_call = f"Path({str(directory)!r}), cache_dir=Path({str(cache)!r})"
+        python_process(
+            "from pathlib import Path\nfrom bot.resources import load_resources\n"
+            f"load_resources({load_call})"
+        )
+        figures = [
+            python_process(
+                "import json\nfrom pathlib import Path\nfrom bench.bench_engine import run\n"
+                f"f = run({conversations}, {3 + n}, Path({str(directory)!r}), "
+                f"Path({str(cache)!r}))\n"
+                "print(json.dumps({'turns': f.turns, 'p50': f.p50_ms, 'p99': f.p99_ms, "
+                "'base': f.baseline_p50_ms}))"
+            )
+            for n in range(runs)
+        ]
+    return SizeFigures(
+        offers,
+        runs,
+        int(figures[0]["turns"]),
+        Spread.of([f["p50"] for f in figures]),
+        Spread.of([f["p99"] for f in figures]),
+        Spread.of([f["base"] for f in figures]),
+    )
+
+
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__)
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--sizes", default=None, help="offers, comma-separated: 5000,50000,300000")
+    p.add_argument("--offers", type=int, default=0, help="one size; 0: the bundled catalogue")
+    p.add_argument("--runs", type=int, default=3)
     p.add_argument("--conversations", type=int, default=600)
-    p.add_argument("--quick", action="store_true")
+    p.add_argument("--data", type=Path, default=None, help="keep the generated catalogues here")
+    p.add_argument("--cache", type=Path, default=None, help="keep their compiled copies here")
+    p.add_argument("--quick", action="store_true", help="30 conversations, 2 runs")
     args = p.parse_args()
-    print(run(30 if args.quick else args.conversations).report())
+    sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else [args.offers]
+    if args.quick:
+        args.conversations, args.runs = 30, 2
+    print(f"before: {machine_load()}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in sizes:
+            directory = ensure_synthetic(args.data or Path(tmp), n) if n else CATALOGUE_DIR
+            figures = run_size(directory, n, args.runs, args.conversations, args.cache)
+            print(figures.report())
+            print(f"({machine_load()})", flush=True)
 
 
 if __name__ == "__main__":

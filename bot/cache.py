@@ -2,6 +2,8 @@
 
 An edited file changes the hash, so a stale copy is never served; a truncated or foreign
 copy is rebuilt, never trusted; an unwritable cache only costs a slower start.
+`cached` keeps one copy for a set of files; `read`, `write` and `prune` are the pieces, for a
+caller that keeps one copy per file (the catalogue, see bot/catalogue/load.py).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import TypeVar
 from bot import __version__
 
 T = TypeVar("T")
-FORMAT = 2
+FORMAT = 3
 KEEP_OLD_SECONDS = 3600
 
 
@@ -26,6 +28,15 @@ def default_cache_dir() -> Path:
     if explicit := os.environ.get("REPERE_CACHE_DIR"):
         return Path(explicit)
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "repere"
+
+
+def key_of(*parts: bytes) -> str:
+    """A hash of the format, the code's version and `parts`: the name of a compiled copy."""
+    digest = hashlib.blake2b(f"{FORMAT}:{__version__}".encode(), digest_size=16)
+    for part in parts:
+        digest.update(len(part).to_bytes(8, "little"))
+        digest.update(part)
+    return digest.hexdigest()
 
 
 def content_key(files: Iterable[Path], root: Path) -> str:
@@ -51,28 +62,45 @@ def cached(
         return build()
     directory = cache_dir or default_cache_dir()
     path = directory / f"{name}-{content_key(files, root)}.pickle"
-    if path.exists():
-        try:
-            with path.open("rb") as f:
-                value = pickle.load(f)
-            if isinstance(value, kind):
-                return value
-        except Exception:  # any unreadable copy is rebuilt below
-            pass
+    if (value := read(path, kind)) is not None:
+        return value
     value = build()
-    _write(path, name, value)
+    prune(directory, name, {path})
+    write(path, value)
     return value
 
 
-def _write(path: Path, name: str, value: object) -> None:
+def read(path: Path, kind: type[T]) -> T | None:
+    """The value pickled at `path`, or None when it is missing, unreadable or not a `kind`."""
+    try:
+        with path.open("rb") as f:
+            value = pickle.load(f)
+    except Exception:  # any unreadable copy is rebuilt by the caller
+        return None
+    return value if isinstance(value, kind) else None
+
+
+def write(path: Path, value: object) -> None:
+    """Pickle `value` at `path` whole or not at all (another process may be reading it)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        for old in path.parent.glob(f"{name}-*.pickle"):
-            if old != path and old.stat().st_mtime < time.time() - KEEP_OLD_SECONDS:
-                old.unlink(missing_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
-            pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+def prune(directory: Path, name: str, keep: set[Path], suffix: str = ".pickle") -> None:
+    """Remove the copies `name-*.pickle` not in `keep` that are older than an hour (a process
+    started just before may still want them)."""
+    try:
+        for old in directory.glob(f"{name}-*{suffix}"):
+            if old not in keep and old.stat().st_mtime < time.time() - KEEP_OLD_SECONDS:
+                old.unlink(missing_ok=True)
     except OSError:
         pass

@@ -16,7 +16,7 @@ Bus and train reach is a plain radius: there is no timetable data to follow the 
 
 from __future__ import annotations
 
-import heapq
+from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -26,11 +26,14 @@ from math import cos, inf, radians, sqrt
 from bot.catalogue.gazetteer import Place
 from bot.catalogue.geo import haversine_km
 from bot.catalogue.index import (
+    FREE,
+    JOBSEEKER_REQUIRED,
     KM_PER_DEG_LAT,
     LAT_CELL,
     LON_CELL,
+    RSA_ONLY,
     Compact,
-    Spot,
+    Index,
     cell_span,
     cells_around,
 )
@@ -116,38 +119,66 @@ class MatchResult:
 
 # A ranked candidate: (score, offer index, distance in km or None if remote, commune, start)
 _Cand = tuple[float, int, float | None, str | None, int]
+NO_START = -1  # in the day's memo of next starts: nothing open
+UNKNOWN = -2  # not worked out yet today
 
 
 class _Best:
-    """The best candidates seen so far, one per offer, and the score needed to enter the top."""
+    """The best candidates seen so far, one per offer, and the `limit` best of them."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.by_offer: dict[int, _Cand] = {}
         self.on_site = 0
-        self._floor = -inf
-        self._dirty = False
+        self._top: list[_Cand] = []  # by (score, -offer), best first
+        # the last of the top: a candidate must beat (score, -offer) to enter
+        self.worst_score = -inf
+        self.worst_offer = -1
 
     def add(self, cand: _Cand) -> None:
         old = self.by_offer.get(cand[1])
-        if old is None or cand[0] > old[0]:
-            if cand[2] is not None and (old is None or old[2] is None):
-                self.on_site += 1
-            self.by_offer[cand[1]] = cand
-            self._dirty = True
+        if old is not None and cand[0] <= old[0]:
+            return
+        if cand[2] is not None and (old is None or old[2] is None):
+            self.on_site += 1
+        self.by_offer[cand[1]] = cand
+        top = self._top
+        if old is not None and old in top:
+            top.remove(old)
+        elif len(top) >= self.limit and (cand[0], -cand[1]) < (self.worst_score, -self.worst_offer):
+            return
+        top.append(cand)
+        top.sort(key=lambda c: (c[0], -c[1]), reverse=True)
+        del top[self.limit :]
+        if len(top) >= self.limit:
+            self.worst_score, self.worst_offer = top[-1][0], top[-1][1]
+
+    def beaten(self, bound: float, offer: int) -> bool:
+        """Can no candidate of `offer` scoring at most `bound` enter the top?"""
+        return bound < self.worst_score or (bound == self.worst_score and offer > self.worst_offer)
 
     def floor(self) -> float:
         """The `limit`-th best score, or -inf while there are fewer candidates."""
-        if self._dirty:
-            scores = [c[0] for c in self.by_offer.values()]
-            self._floor = (
-                heapq.nlargest(self.limit, scores)[-1] if len(scores) >= self.limit else -inf
-            )
-            self._dirty = False
-        return self._floor
+        return self.worst_score
 
     def top(self) -> list[_Cand]:
-        return heapq.nlargest(self.limit, self.by_offer.values(), key=lambda c: (c[0], -c[1]))
+        return list(self._top)
+
+
+class _Query:
+    """One person's question, as what the scan over the columns compares with."""
+
+    def __init__(self, profile: Profile, weights: dict[Theme, float], index: Index) -> None:
+        self.age = profile.age
+        self.jobseeker_no = profile.jobseeker is False
+        self.rsa_no = profile.rsa is False
+        bits = {t: 1 << n for n, t in enumerate(index.themes)}
+        # (theme bit, weight), heaviest first: an offer's fit is the first its mask holds
+        self.fits = sorted(
+            ((bits[t], w) for t, w in weights.items() if t in bits), key=lambda f: -f[1]
+        )
+        # the best fit times three: the score's first term when the fit is the best
+        self.top_fit = 3.0 * max(weights.values())
 
 
 class Matcher:
@@ -156,29 +187,32 @@ class Matcher:
         self.index = catalogue.index
         self._remote_day = -1
         self._remote_sorted: dict[str, list[tuple[float, int, int]]] = {}
+        self._starts = array("i")  # the next start of each offer today, worked out when met
 
     def suggest(self, profile: Profile, today: date, limit: int = 3) -> MatchResult:
         themes = profile.themes or tuple(sorted({*self.index.by_theme, *self.index.remote}))
         weights = {t: THEME_WEIGHTS[min(i, len(THEME_WEIGHTS) - 1)] for i, t in enumerate(themes)}
         today_n = today.toordinal()
+        self._new_day(today_n)
+        query = _Query(profile, weights, self.index)
         remote = _Best(limit)
         if profile.travel is Travel.HOME:
-            self._add_remote(profile, weights, today_n, remote)
+            self._add_remote(query, weights, today_n, remote)
             found = tuple(self._suggestion(c, profile) for c in remote.top())
             return MatchResult(profile, found, Widening.NONE, 0.0)
         radius = profile.radius_km
         near = _Best(limit)
-        self._add_near(profile, weights, today_n, radius, near)
+        self._add_near(profile, query, weights, today_n, radius, near)
         widened = Widening.NONE
         if not near.on_site:
-            for step, r, spots in self._wider(profile, themes, today_n, radius):
+            for step, r, spots in self._wider(profile, query, themes, today_n, radius):
                 wider = _Best(limit)
-                self._add_spots(profile, weights, today_n, r, spots, wider)
+                self._add_spots(profile, query, today_n, r, spots, wider)
                 if wider.on_site:
                     near, widened, radius = wider, step, r
                     break
         if widened is Widening.NONE or not profile.on_site_need:
-            self._add_remote(profile, weights, today_n, remote)
+            self._add_remote(query, weights, today_n, remote)
         # on site within reach first; when nothing is within reach, remote offers first
         ordered = (
             near.top() + remote.top() if widened is Widening.NONE else remote.top() + near.top()
@@ -186,10 +220,34 @@ class Matcher:
         found = tuple(self._suggestion(c, profile) for c in ordered[:limit])
         return MatchResult(profile, found, widened, radius)
 
+    # -- one offer -----------------------------------------------------------------------
+
+    def _new_day(self, today: int) -> None:
+        if today != self._remote_day:  # worked out again once a day
+            self._remote_day, self._remote_sorted = today, {}
+            self._starts = array("i", [UNKNOWN]) * len(self.index)
+
+    def _start(self, o: int, today: int) -> int:
+        """The offer's next start today (see next_start), NO_START if nothing is open."""
+        start = self._starts[o]
+        if start == UNKNOWN:
+            found = self.index.next_start(o, today)
+            start = self._starts[o] = NO_START if found is None else found
+        return start
+
+    def _eligible(self, o: int, query: _Query) -> bool:
+        index = self.index
+        if query.age is not None and not (index.age_min[o] <= query.age <= index.age_max[o]):
+            return False
+        flags = index.flags[o]
+        if flags & JOBSEEKER_REQUIRED and query.jobseeker_no:
+            return False
+        return not (flags & RSA_ONLY and query.rsa_no)
+
     # -- candidates ----------------------------------------------------------------------
 
     def _add_remote(
-        self, profile: Profile, weights: dict[Theme, float], today: int, best: _Best
+        self, query: _Query, weights: dict[Theme, float], today: int, best: _Best
     ) -> None:
         """Remote offers, best first: their score does not depend on the place."""
         for theme, weight in weights.items():
@@ -197,20 +255,17 @@ class Matcher:
             for base, o, start in self._remote_by_theme(theme, today):
                 if taken >= best.limit:
                     break
-                if eligible(self.index.compacts[o], profile):
+                if self._eligible(o, query):
                     best.add((3.0 * weight + base, o, None, None, start))
                     taken += 1
 
     def _remote_by_theme(self, theme: str, today: int) -> list[tuple[float, int, int]]:
-        if today != self._remote_day:  # recomputed once a day
-            self._remote_day, self._remote_sorted = today, {}
         if (ranked := self._remote_sorted.get(theme)) is None:
             ranked = []
             for o in self.index.remote.get(theme, ()):
-                c = self.index.compacts[o]
-                start = next_start(c, today)
-                if start is not None:
-                    ranked.append((-REMOTE_DISTANCE + _date_score(c, start, today), o, start))
+                start = self._start(o, today)
+                if start != NO_START:
+                    ranked.append((-REMOTE_DISTANCE + self._date_score(o, start, today), o, start))
             ranked.sort(key=lambda t: (-t[0], t[1]))
             self._remote_sorted[theme] = ranked
         return ranked
@@ -218,6 +273,7 @@ class Matcher:
     def _add_near(
         self,
         profile: Profile,
+        query: _Query,
         weights: dict[Theme, float],
         today: int,
         radius: float,
@@ -226,57 +282,69 @@ class Matcher:
         """On-site offers within the radius, nearest cells first, stopping when none can win."""
         lat, lon = profile.place.lat, profile.place.lon
         kx = KM_PER_DEG_LAT * cos(radians(lat))
-        by_cell, spots = self.index.by_cell, self.index.spots
+        sites, spot_offer = self.index.sites, self.index.spot_offer
         ceiling = 3.0 * max(weights.values()) + FREE_BONUS
         for d_min, i, j in _cells_by_distance(lat, lon, radius):
             if best.on_site and best.floor() >= ceiling - d_min / radius:
                 break  # nothing further away can enter the top any more
             for theme in weights:
-                for s_idx in by_cell.get((theme, i, j), ()):
-                    spot = spots[s_idx]
-                    dx, dy = (spot.lon - lon) * kx, (spot.lat - lat) * KM_PER_DEG_LAT
+                for p_lat, p_lon, here in sites.get((theme, i, j), ()):
+                    dx, dy = (p_lon - lon) * kx, (p_lat - lat) * KM_PER_DEG_LAT
                     d = sqrt(dx * dx + dy * dy)
-                    if d <= radius:
-                        self._consider(profile, weights, today, radius, spot, d, best)
+                    if d > radius:
+                        continue
+                    scaled = d / max(radius, 1.0)
+                    # the best score a place here could have, computed as a score is: never
+                    # below it; offers come in order, so once one cannot enter, none after can
+                    bound = query.top_fit - scaled + FREE_BONUS
+                    for s_idx in here:
+                        if best.beaten(bound, spot_offer[s_idx]):
+                            break
+                        self._consider(query, today, radius, s_idx, d, best)
 
     def _add_spots(
         self,
         profile: Profile,
-        weights: dict[Theme, float],
+        query: _Query,
         today: int,
         radius: float,
         spots: list[int],
         best: _Best,
     ) -> None:
         lat, lon = profile.place.lat, profile.place.lon
+        spot_lat, spot_lon = self.index.spot_lat, self.index.spot_lon
         for s_idx in spots:
-            spot = self.index.spots[s_idx]
-            d = haversine_km(lat, lon, spot.lat, spot.lon)
+            d = haversine_km(lat, lon, spot_lat[s_idx], spot_lon[s_idx])
             if d <= radius:
-                self._consider(profile, weights, today, radius, spot, d, best)
+                self._consider(query, today, radius, s_idx, d, best)
 
     def _consider(
-        self,
-        profile: Profile,
-        weights: dict[Theme, float],
-        today: int,
-        radius: float,
-        spot: Spot,
-        d: float,
-        best: _Best,
+        self, query: _Query, today: int, radius: float, s_idx: int, d: float, best: _Best
     ) -> None:
-        c = self.index.compacts[spot.offer]
-        if not eligible(c, profile):
+        index = self.index
+        o = index.spot_offer[s_idx]
+        scaled = d / max(radius, 1.0)
+        if not self._eligible(o, query):
             return
-        start = next_start(c, today)
-        if start is None:
+        start = self._start(o, today)
+        if start == NO_START:
             return
-        fit = max(weights.get(t, 0.0) for t in c.themes)
-        score = 3.0 * fit - d / max(radius, 1.0) + _date_score(c, start, today)
-        best.add((score, spot.offer, d, spot.commune, start))
+        mask = index.theme_mask[o]
+        fit = next((w for bit, w in query.fits if mask & bit), 0.0)
+        score = 3.0 * fit - scaled + self._date_score(o, start, today)
+        best.add((score, o, d, index.communes[index.spot_commune[s_idx]], start))
+
+    def _date_score(self, o: int, start: int, today: int) -> float:
+        soon = min(max(start - today, 0) / SOON_DAYS, 1.0) if start else 0.0
+        return -0.6 * soon + (FREE_BONUS if self.index.flags[o] & FREE else 0.0)
 
     def _wider(
-        self, profile: Profile, themes: tuple[Theme, ...], today: int, radius: float
+        self,
+        profile: Profile,
+        query: _Query,
+        themes: tuple[Theme, ...],
+        today: int,
+        radius: float,
     ) -> Iterator[tuple[Widening, float, list[int]]]:
         """The next search worth making: (step, radius used for scoring, spots).
 
@@ -284,7 +352,7 @@ class Matcher:
         eligible offer tells at once which doubling will find something.
         """
         place = profile.place
-        nearest = self._nearest_eligible(profile, themes, today, MAX_FURTHER_KM)
+        nearest = self._nearest_eligible(profile, query, themes, today, MAX_FURTHER_KM)
         if nearest is not None:
             r = radius
             while r < nearest:
@@ -313,29 +381,35 @@ class Matcher:
         return sum(len(self.index.by_theme.get(t, ())) for t in themes) <= len(rows) * len(cols)
 
     def _nearest_eligible(
-        self, profile: Profile, themes: tuple[Theme, ...], today: int, limit_km: float
+        self,
+        profile: Profile,
+        query: _Query,
+        themes: tuple[Theme, ...],
+        today: int,
+        limit_km: float,
     ) -> float | None:
         """Distance to the nearest on-site offer this person could join, within `limit_km`."""
         lat, lon = profile.place.lat, profile.place.lon
         kx = KM_PER_DEG_LAT * cos(radians(lat))
-        spots, compacts = self.index.spots, self.index.compacts
+        index = self.index
+        spot_lat, spot_lon, spot_offer = index.spot_lat, index.spot_lon, index.spot_offer
         best: float | None = None
 
         def consider(candidates: Iterable[int]) -> None:
             nonlocal best
             for s_idx in candidates:
-                spot = spots[s_idx]
-                dx, dy = (spot.lon - lon) * kx, (spot.lat - lat) * KM_PER_DEG_LAT
+                dx = (spot_lon[s_idx] - lon) * kx
+                dy = (spot_lat[s_idx] - lat) * KM_PER_DEG_LAT
                 d = sqrt(dx * dx + dy * dy)
                 if d <= limit_km and (best is None or d < best):
-                    c = compacts[spot.offer]
-                    if eligible(c, profile) and next_start(c, today) is not None:
+                    o = spot_offer[s_idx]
+                    if self._eligible(o, query) and self._start(o, today) != NO_START:
                         best = d
 
         if self._few_spots(themes, profile.place, limit_km):  # few offers: all of them
-            consider(s for t in themes for s in self.index.by_theme.get(t, ()))
+            consider(s for t in themes for s in index.by_theme.get(t, ()))
             return best
-        by_cell = self.index.by_cell
+        by_cell = index.by_cell
         for d_min, i, j in _cells_by_distance(lat, lon, limit_km):  # many: nearest cells first
             if best is not None and d_min > best:
                 break
@@ -363,11 +437,6 @@ class Matcher:
             if p.lat is not None and p.lon is not None
         ]
         return min(exact, default=approx)
-
-
-def _date_score(c: Compact, start: int, today: int) -> float:
-    soon = min(max(start - today, 0) / SOON_DAYS, 1.0) if start else 0.0
-    return -0.6 * soon + (FREE_BONUS if c.free else 0.0)
 
 
 def _cells_by_distance(lat: float, lon: float, radius: float) -> list[tuple[float, int, int]]:

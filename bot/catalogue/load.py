@@ -1,29 +1,58 @@
-"""Load the catalogue from YAML, check it, and keep a compiled copy keyed by the files' content.
+"""Load the catalogue from YAML, check it, and keep a compiled copy of each file.
 
-A catalogue of 50,000 offers takes a long YAML parse; the compiled form (a pickle of plain
-records and the matching index) loads in a fraction of that. Its name carries a hash of every
-file's path and bytes, so an edited file is never served stale.
+Each offers file (a large one: each piece of it, see pieces.py) is compiled on its own (see
+compile.py) and kept in the cache under a hash of its bytes, of the themes file, of the map it
+was checked against and of the layout's version; the catalogue is the cheap merge of those
+parts, itself kept under a hash of their names, its offers' texts in a file of their own
+(see records.py). An edit to one file compiles that file again, and only that one.
 """
 
 from __future__ import annotations
 
+import hashlib
+from array import array
 from collections import Counter
-from datetime import date
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from bot.cache import cached
-from bot.catalogue.gazetteer import Gazetteer
-from bot.catalogue.index import Compact, Index, Spot, compact
-from bot.catalogue.model import Mode, Offer, OfferFile, Theme
-from bot.catalogue.themes import theme_names, themes_file
-from bot.yamlsrc import DataError, Problem, Source, explain, read_source
-
-STALE_DAYS = 365
-EMPTY = "empty"  # `empty: true`: a department with no offer on purpose
-NO_OFFERS = (
-    "no offers in this file: its department would disappear; if that is meant, "
-    "write 'empty: true' with a comment saying why"
+from bot import cache
+from bot.catalogue.checks import (
+    EMPTY,
+    NO_OFFERS,
+    STALE_DAYS,
+    duplicate,
+    label_of,
+    read_offers,
+    stale_warnings,
 )
+from bot.catalogue.compile import Part, compile_file, compile_head, compile_text, compiled
+from bot.catalogue.gazetteer import Gazetteer
+from bot.catalogue.index import LAYOUT, Compact, Index, Row, SpotRow, offer_row
+from bot.catalogue.model import Offer, Theme
+from bot.catalogue.pieces import piece_text, split_offers
+from bot.catalogue.records import Records
+from bot.catalogue.themes import theme_names, themes_file
+from bot.yamlsrc import DataError, Problem, Source
+
+__all__ = [  # what other modules import from here, whatever module holds it now
+    "EMPTY",
+    "NO_OFFERS",
+    "STALE_DAYS",
+    "Catalogue",
+    "compile_catalogue",
+    "load_catalogue",
+    "offer_files",
+    "read_offers",
+    "stale_warnings",
+    "summary_line",
+]
+
+PART = "offers-part"  # the compiled copy of one offers file, or of one piece of it
+PIECES = "offers-pieces"  # the names of a file's pieces
+WHOLE = "catalogue"  # the merged catalogue
+TEXTS = ".texts"  # beside it, its offers' JSON texts end to end
+MODELS_KEPT = 4096  # offers kept as models once shown (each is 10-30 µs to make again)
 
 
 class Catalogue:
@@ -33,17 +62,18 @@ class Catalogue:
     50,000 short strings loads many times faster, and in less memory, than as many models.
     """
 
-    def __init__(self, records: list[bytes], index: Index, problems: list[Problem]) -> None:
+    def __init__(self, records: Sequence[bytes], index: Index, problems: list[Problem]) -> None:
         self.records = records
         self.index = index
         self.problems = problems  # warnings kept at load time
+        self.compiled: list[str] = []  # the files compiled by this load (the others: cached)
         self._models: dict[int, Offer] = {}
         self._by_id: dict[str, int] | None = None
 
-    def __getstate__(self) -> tuple[list[bytes], Index, list[Problem]]:
+    def __getstate__(self) -> tuple[Sequence[bytes], Index, list[Problem]]:
         return self.records, self.index, self.problems
 
-    def __setstate__(self, state: tuple[list[bytes], Index, list[Problem]]) -> None:
+    def __setstate__(self, state: tuple[Sequence[bytes], Index, list[Problem]]) -> None:
         self.__init__(*state)  # type: ignore[misc]
 
     def __len__(self) -> int:
@@ -51,12 +81,14 @@ class Catalogue:
 
     def offer(self, idx: int) -> Offer:
         if (model := self._models.get(idx)) is None:
+            if len(self._models) >= MODELS_KEPT:  # the oldest made goes: memory stays flat
+                del self._models[next(iter(self._models))]
             model = self._models[idx] = Offer.model_validate_json(self.records[idx])
         return model
 
     def by_id(self, offer_id: str) -> Offer | None:
         if self._by_id is None:
-            self._by_id = {c.offer_id: c.idx for c in self.index.compacts}
+            self._by_id = {oid: idx for idx, oid in enumerate(self.index.ids)}
         idx = self._by_id.get(offer_id)
         return None if idx is None else self.offer(idx)
 
@@ -64,7 +96,16 @@ class Catalogue:
         return [self.offer(i) for i in range(len(self.records))]
 
     def compact(self, idx: int) -> Compact:
-        return self.index.compacts[idx]
+        return self.index.compact(idx)
+
+
+@dataclass
+class _Saved:
+    """The merged catalogue as kept in the cache, beside the file of its offers' texts."""
+
+    index: Index
+    problems: list[Problem]
+    ends: array[int]
 
 
 def offer_files(directory: Path) -> list[Path]:
@@ -74,185 +115,162 @@ def offer_files(directory: Path) -> list[Path]:
 def load_catalogue(
     directory: Path, gazetteer: Gazetteer, cache_dir: Path | None = None, use_cache: bool = True
 ) -> Catalogue:
-    """The catalogue in `directory`, from the compiled cache when the files did not change.
+    """The catalogue in `directory`, each file from its compiled copy when it did not change.
 
     Raises DataError with every error found (never a half-loaded catalogue).
     """
     files = offer_files(directory)
     themes = themes_file(directory)
-
-    def build() -> Catalogue:
-        offers, problems = read_offers(files, directory, gazetteer, theme_names(themes))
-        errors = [p for p in problems if not p.warning]
-        if errors:
-            raise DataError(errors)
-        return compile_catalogue(offers, gazetteer, [p for p in problems if p.warning])
-
-    # the themes file decides which offers are valid: an edit of it builds again
-    keyed = [*files, themes] if themes.is_relative_to(directory) else files
-    return cached(Catalogue, "catalogue", keyed, directory, build, cache_dir, use_cache)
-
-
-def read_offers(
-    files: list[Path], root: Path, gazetteer: Gazetteer, themes: frozenset[Theme] | None = None
-) -> tuple[list[tuple[Offer, Source, int]], list[Problem]]:
-    """Parse and validate every file; each offer comes with its source and its list index.
-
-    A theme not in `themes` (by default, the themes file beside `root`'s offers) is an error.
-    """
-    if themes is None:
-        themes = theme_names(themes_file(root))
-    offers: list[tuple[Offer, Source, int]] = []
-    problems: list[Problem] = []
-    seen: dict[str, Problem] = {}
-    for path in files:
-        label = str(path.relative_to(root.parent)) if root.parent in path.parents else str(path)
-        try:
-            source = read_source(path, label)
-        except DataError as exc:
-            problems.extend(exc.problems)
-            continue
-        raw = source.data
-        if raw is None:
-            problems.append(source.problem((), NO_OFFERS))
-            continue
-        if not isinstance(raw, dict) or not isinstance(raw.get("offers") or [], list):
-            problems.append(source.problem((), "expected a mapping with a list under 'offers'"))
-            continue
-        problems += _emptiness(raw, source)
-        header = {k: v for k, v in raw.items() if k not in ("offers", EMPTY)}
-        try:
-            OfferFile.model_validate(header)
-        except Exception as exc:
-            problems.extend(explain(source, exc, OfferFile))  # type: ignore[arg-type]
-        for i, item in enumerate(raw.get("offers") or []):
-            loc = ("offers", i)
-            try:
-                offer = Offer.model_validate(item)
-            except Exception as exc:
-                problems.extend(explain(source, exc, Offer, loc))  # type: ignore[arg-type]
+    names = theme_names(themes)
+    if not use_cache:
+        return merge([compile_file(f, directory, gazetteer, names) for f in files])
+    store = cache_dir or cache.default_cache_dir()
+    # what a file's compiled copy depends on besides its bytes: the themes, the map
+    depends = b"%d:" % LAYOUT + _read(themes) + gazetteer_key(gazetteer).encode()
+    keys = [cache.key_of(label_of(f, directory).encode(), _read(f), depends) for f in files]
+    whole = store / f"{WHOLE}-{cache.key_of(*(k.encode() for k in keys))}.pickle"
+    texts = whole.with_suffix(TEXTS)
+    if (saved := cache.read(whole, _Saved)) is not None and (
+        records := Records.mapped(texts, saved.ends)
+    ) is not None:
+        return Catalogue(records, saved.index, saved.problems)
+    parts: list[Part] = []
+    compiled: list[str] = []
+    kept: set[Path] = set()
+    for path, key in zip(files, keys, strict=True):
+        listing = store / f"{PIECES}-{key}.pickle"  # the names of an unchanged file's pieces
+        kept.add(listing)
+        if (known := cache.read(listing, list)) is not None:
+            found = [cache.read(store / f"{PART}-{k}.pickle", Part) for k in known]
+            if all(found):  # no need to cut the file into pieces again
+                kept.update(store / f"{PART}-{k}.pickle" for k in known)
+                parts += [part for part in found if part is not None]
                 continue
-            if (first := seen.get(offer.id)) is not None:
-                problems.append(
-                    source.problem(
-                        (*loc, "id"),
-                        f"duplicate id '{offer.id}' (first at {first.path}:{first.line}); "
-                        "this one is ignored",
-                        warning=True,
-                    )
-                )
-                continue
-            seen[offer.id] = source.problem((*loc, "id"), "")
-            unknown = _unknown_themes(offer, source, loc, themes)
-            problems.extend(unknown)
-            problems.extend(_offer_warnings(offer, source, loc, gazetteer))
-            if not unknown:
-                offers.append((offer, source, i))
-    return offers, problems
+        piece_keys = []
+        for piece_key, build in _jobs(path, directory, key, depends, gazetteer, names):
+            part_path = store / f"{PART}-{piece_key}.pickle"
+            kept.add(part_path)
+            piece_keys.append(piece_key)
+            if (part := cache.read(part_path, Part)) is None:
+                part = build()
+                cache.write(part_path, part)
+                compiled.append(part.label)
+            parts.append(part)
+        cache.write(listing, piece_keys)
+    cache.prune(store, PART, kept)
+    cache.prune(store, PIECES, kept)
+    catalogue = merge(parts)  # raises on an error: the parts stay, the whole is not written
+    cache.prune(store, WHOLE, {whole})
+    cache.prune(store, WHOLE, {texts}, TEXTS)
+    if isinstance(catalogue.records, Records) and catalogue.records.write(texts):
+        saved = _Saved(catalogue.index, catalogue.problems, catalogue.records.ends)
+        cache.write(whole, saved)  # written last: present, it says the texts are complete
+    catalogue.compiled = compiled
+    return catalogue
 
 
-def _unknown_themes(
-    offer: Offer, source: Source, loc: tuple[str | int, ...], themes: frozenset[Theme]
-) -> list[Problem]:
-    known = ", ".join(sorted(themes))
-    return [
-        source.problem(
-            (*loc, "themes", t_idx),
-            f"unknown theme '{theme}' (known: {known}; add a theme in themes.yaml)",
-        )
-        for t_idx, theme in enumerate(offer.themes)
-        if theme not in themes
+def _jobs(
+    path: Path,
+    root: Path,
+    key: str,
+    depends: bytes,
+    gazetteer: Gazetteer,
+    themes: frozenset[Theme],
+) -> list[tuple[str, Callable[[], Part]]]:
+    """The compiled pieces of one file: (name in the cache, how to compile it). A large file
+    is cut into pieces of its offers (see pieces.py), keyed by their own text; others whole."""
+    label = label_of(path, root)
+    try:
+        split = split_offers(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        split = None  # compiling it whole names the problem
+    if split is None:
+        return [(key, lambda: compile_file(path, root, gazetteer, themes))]
+    head, pieces = split
+    jobs: list[tuple[str, Callable[[], Part]]] = [
+        (cache.key_of(label.encode(), b"head", head.encode()), lambda: compile_head(head, label))
     ]
+    for first, piece in pieces:
+        text = piece_text(first, piece)
+        piece_key = cache.key_of(label.encode(), str(first).encode(), piece.encode(), depends)
+        jobs.append(
+            (piece_key, lambda t=text: compile_text(t, label, gazetteer, themes))  # type: ignore[misc]
+        )
+    return jobs
 
 
-def _emptiness(raw: dict[str, object], source: Source) -> list[Problem]:
-    """A file that lost all its offers would silently take a department off the map: an
-    error, unless the file says so (`empty: true`, with a comment saying why)."""
-    declared = raw.get(EMPTY, False)
-    if not isinstance(declared, bool):
-        return [source.problem((EMPTY,), f"'{EMPTY}' is true or false")]
-    if raw.get("offers"):
-        if declared:
-            return [source.problem((EMPTY,), "'empty: true' but the file has offers", True)]
-        return []
-    return [] if declared else [source.problem(("offers",), NO_OFFERS)]
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""  # a missing themes file: reading it again names the problem
 
 
-def _offer_warnings(
-    offer: Offer, source: Source, loc: tuple[str | int, ...], gazetteer: Gazetteer
-) -> list[Problem]:
-    out: list[Problem] = []
-    for p_idx, place in enumerate(offer.places):
-        where = (*loc, "places", p_idx)
-        commune = gazetteer.by_insee(place.insee)
-        if commune is None:
-            other = gazetteer.outside_by_insee(place.insee)
-            named = f" ({other.name}, {other.department_name})" if other else " (unknown code)"
-            out.append(
-                source.problem(
-                    (*where, "insee"),
-                    f"commune {place.insee}{named} is not in Nouvelle-Aquitaine",
-                    warning=True,
-                )
-            )
-        elif place.postal_code and place.postal_code not in commune.postal_codes:
-            out.append(
-                source.problem(
-                    (*where, "postal_code"),
-                    f"postal code {place.postal_code} is not one of {commune.name}'s "
-                    f"({', '.join(commune.postal_codes)})",
-                    warning=True,
-                )
-            )
-    return out
+def gazetteer_key(gazetteer: Gazetteer) -> str:
+    """A hash of what the checks and the coordinates read from the map."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(repr((gazetteer.communes, sorted(gazetteer.departments.items()))).encode())
+    if gazetteer.other_path is not None:
+        digest.update(_read(gazetteer.other_path))
+    return digest.hexdigest()
 
 
-def stale_warnings(offers: list[tuple[Offer, Source, int]], today: date) -> list[Problem]:
-    """Offers whose every session has ended, or not updated for 12 months."""
-    out: list[Problem] = []
-    for offer, source, i in offers:
-        loc = ("offers", i)
-        ends = [s.end or s.start for s in offer.sessions]
-        if offer.sessions and not offer.permanent_entry and all(e and e < today for e in ends):
-            out.append(
-                source.problem(
-                    (*loc, "sessions"), f"'{offer.id}': every session has ended", warning=True
-                )
-            )
-        if (today - offer.last_updated).days > STALE_DAYS:
-            out.append(
-                source.problem(
-                    (*loc, "last_updated"),
-                    f"'{offer.id}': last updated on {offer.last_updated}, more than 12 months ago",
-                    warning=True,
-                )
-            )
-    return out
+def merge(parts: list[Part]) -> Catalogue:
+    """The catalogue made of compiled files, in order; an id seen in an earlier file wins.
+
+    Raises DataError with every error of every file."""
+    if errors := [p for part in parts for p in part.problems if not p.warning]:
+        raise DataError(errors)
+    warnings = [p for part in parts for p in part.problems]
+    seen: dict[str, tuple[str, int]] = {}
+    records = bytearray()
+    ends = array("Q")
+    rows: list[Row] = []
+    spots: list[SpotRow] = []
+    for part in parts:
+        ids = [row[0] for row in part.rows]
+        if seen.keys().isdisjoint(ids):  # no id met before (the usual case): all at once
+            base = len(rows)
+            seen.update(zip(ids, [(part.label, line) for line in part.id_lines], strict=True))
+            rows += part.rows
+            for text in part.records:
+                records += text
+                ends.append(len(records))
+            spots += [(s[0] + base, s[1], s[2], s[3], s[4]) for s in part.spots]
+            part.records = []  # copied: a part read from the cache is freed as the merge goes
+            continue
+        number: list[int] = []  # an offer's number in the catalogue, -1 if left out
+        for local, row in enumerate(part.rows):
+            line = part.id_lines[local]
+            if (first := seen.get(row[0])) is not None:
+                warnings.append(Problem(part.label, line, duplicate(row[0], *first), True))
+                number.append(-1)
+                continue
+            seen[row[0]] = (part.label, line)
+            number.append(len(rows))
+            rows.append(row)
+            records += part.records[local]
+            ends.append(len(records))
+        for o, lat, lon, department, commune in part.spots:
+            if (n := number[o]) >= 0:
+                spots.append((n, lat, lon, department, commune))
+        part.records = []  # copied: a part read from the cache is freed as the merge goes
+    index = Index.build(rows, spots)
+    return Catalogue(Records(records, ends), index, warnings)
 
 
 def compile_catalogue(
     offers: list[tuple[Offer, Source, int]], gazetteer: Gazetteer, warnings: list[Problem]
 ) -> Catalogue:
     records: list[bytes] = []
-    compacts: list[Compact] = []
-    spots: list[Spot] = []
+    rows: list[Row] = []
+    spots: list[SpotRow] = []
     for idx, (offer, _source, _i) in enumerate(offers):
-        places = []
-        for place in offer.places:
-            commune = gazetteer.by_insee(place.insee)
-            lat = place.lat if place.lat is not None else (commune.lat if commune else None)
-            lon = place.lon if place.lon is not None else (commune.lon if commune else None)
-            places.append(place.model_copy(update={"lat": lat, "lon": lon}))
-            if lat is not None and lon is not None and offer.mode is not Mode.REMOTE:
-                name = commune.name if commune else place.insee
-                dep = commune.department if commune else place.insee[:2]
-                spots.append(Spot(idx, lat, lon, dep, name))
-        placed = offer.model_copy(update={"places": places})
-        # the fields as given (read back with validation): leaving out defaults called every
-        # default factory, a model validation each, for every offer
-        records.append(placed.__pydantic_serializer__.to_json(placed, exclude_unset=True))
-        compacts.append(compact(idx, offer))
-    return Catalogue(records, Index.build(compacts, spots), warnings)
+        record, placed = compiled(offer, idx, gazetteer)
+        records.append(record)
+        spots += placed
+        rows.append(offer_row(offer))
+    return Catalogue(records, Index.build(rows, spots), warnings)
 
 
 def summary_line(catalogue: Catalogue, gazetteer: Gazetteer) -> str:
@@ -264,7 +282,7 @@ def summary_line(catalogue: Catalogue, gazetteer: Gazetteer) -> str:
         deps = {c.department for c in communes if c is not None}
         for dep in deps or {"remote"}:
             by_dep[dep] += 1
-        for theme in catalogue.compact(idx).themes:
+        for theme in catalogue.index.offer_themes(idx):
             by_theme[theme] += 1
     deps_text = ", ".join(f"{d}: {n}" for d, n in sorted(by_dep.items()))
     themes_text = ", ".join(f"{t}: {n}" for t, n in sorted(by_theme.items()))
