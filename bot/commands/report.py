@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import sqlite3
 import sys
@@ -10,10 +11,12 @@ from datetime import date
 from pathlib import Path
 
 from bot.commands.common import report_data_error
+from bot.config import Settings
 from bot.dialogue.flow import load_flows
 from bot.messages import Messages
 from bot.report import COUNTS_SQL, EVENTS_SQL, Builder, Report, as_csv, as_text, combine
 from bot.report_labels import Labels
+from bot.storage.open import StorageUnreachable
 from bot.yamlsrc import DataError
 
 BEGINNING = "0001-01-01"
@@ -45,20 +48,26 @@ def labels_of(catalogue: Path) -> Labels:
 
 
 def read_report(
-    db: Path,
+    db: Path | str,
     flows_dir: Path,
     since: str | None,
     until: str,
     by: str | None,
     labels: Labels | None = None,
 ) -> Report:
-    """Raises FileNotFoundError for a missing database, sqlite3 errors for a foreign one."""
-    if not db.exists():
-        raise FileNotFoundError(db)
+    """`db`: a SQLite file, or a postgresql:// address. Raises FileNotFoundError for a missing
+    file, sqlite3 errors for a foreign one, StorageUnreachable for a server out of reach."""
     first = since or BEGINNING
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
-        events = conn.execute(EVENTS_SQL, (first, until)).fetchall()
-        monthly = conn.execute(COUNTS_SQL, (first[:7], until[:7])).fetchall()
+    _file, dsn = Settings.database(str(db))
+    if dsn is not None:
+        events, monthly = asyncio.run(_postgres_rows(dsn, first, until))
+    else:
+        db = Path(db)
+        if not db.exists():
+            raise FileNotFoundError(db)
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+            events = conn.execute(EVENTS_SQL, (first, until)).fetchall()
+            monthly = conn.execute(COUNTS_SQL, (first[:7], until[:7])).fetchall()
     counts = combine(events, monthly)
     flows = load_flows(flows_dir)
     m = Messages.load(flows_dir / "messages.yaml")
@@ -66,6 +75,27 @@ def read_report(
     return Builder(counts, flows, m, labels).build(
         shown_since, _french(date.fromisoformat(until), m), by
     )
+
+
+async def _postgres_rows(
+    dsn: str, since: str, until: str
+) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    """The events of a PostgreSQL database, read in a read-only transaction."""
+    import asyncpg
+
+    from bot.storage.pg_records import report_rows
+
+    try:
+        conn = await asyncpg.connect(dsn)
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        raise StorageUnreachable(
+            f"PostgreSQL cannot be used ({type(exc).__name__}): check --db or REPERE_DB."
+        ) from exc
+    try:
+        async with conn.transaction(readonly=True):
+            return await report_rows(conn, since, until)
+    finally:
+        await conn.close()
 
 
 def _french(day: date, m: Messages) -> str:
@@ -87,7 +117,8 @@ def period(args: argparse.Namespace, m: Messages) -> tuple[str | None, str] | st
 
 
 def run(args: argparse.Namespace) -> int:
-    db = Path(args.db or os.environ.get("REPERE_DB") or "repere.db")
+    file, dsn = Settings.database(args.db or os.environ.get("REPERE_DB"))
+    db: Path | str = dsn or file
     m = Messages.load(args.flows / "messages.yaml")
     dates = period(args, m)
     if isinstance(dates, str):
@@ -106,6 +137,9 @@ def run(args: argparse.Namespace) -> int:
         return 1
     except sqlite3.Error as exc:
         print(f"{db}: not a Repère database with events ({exc}).", file=sys.stderr)
+        return 1
+    except StorageUnreachable as exc:  # its address is not repeated: it may hold a password
+        print(exc, file=sys.stderr)
         return 1
     except DataError as exc:
         return report_data_error(exc)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from datetime import UTC, date, datetime
+from typing import Any
 
 import asyncpg
 
@@ -25,6 +26,25 @@ EVENT_INSERT = (
     "INSERT INTO events (day, person, run, flow, name, step, value, department, centre, theme,"
     " offer) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
 )
+
+
+PG_EVENTS_SQL = (
+    f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE day >= $1 AND day <= $2 ORDER BY id"
+)
+PG_COUNTS_SQL = (
+    "SELECT flow, name, step, value, department, centre, theme, offer, count"
+    " FROM event_counts WHERE month >= $1 AND month <= $2"
+)
+
+
+async def report_rows(
+    db: Any, since: str, until: str
+) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    """Events and monthly counts between two days, from a pool or a connection: what
+    `/stats` and `repere report` count."""
+    events = await db.fetch(PG_EVENTS_SQL, since, until)
+    monthly = await db.fetch(PG_COUNTS_SQL, since[:7], until[:7])
+    return [tuple(r) for r in events], [tuple(r) for r in monthly]
 
 
 class PgRecords(Records):
@@ -136,19 +156,7 @@ class PgRecords(Records):
         self, since: str, until: str
     ) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
         await self.flush()
-        events = await self.pool.fetch(
-            f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE day >= $1 AND day <= $2"
-            " ORDER BY id",
-            since,
-            until,
-        )
-        monthly = await self.pool.fetch(
-            "SELECT flow, name, step, value, department, centre, theme, offer, count"
-            " FROM event_counts WHERE month >= $1 AND month <= $2",
-            since[:7],
-            until[:7],
-        )
-        return [tuple(r) for r in events], [tuple(r) for r in monthly]
+        return await report_rows(self.pool, since, until)
 
     async def last_purge(self) -> str | None:
         value = await self.pool.fetchval("SELECT value FROM meta WHERE key = 'last_purge'")
