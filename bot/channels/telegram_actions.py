@@ -208,6 +208,12 @@ def _instead_of_first_say(replies: list[Reply], note: str, handoff: Handoff) -> 
     return out
 
 
+def retry_seconds(exc: RetryAfter) -> float:
+    """How long Telegram's 429 asks to wait (PTB gives seconds or a timedelta)."""
+    after = exc.retry_after
+    return float(after.total_seconds() if hasattr(after, "total_seconds") else after)
+
+
 PostHandoff = Callable[[Bot, int, Handoff, datetime], Awaitable[bool]]
 
 
@@ -223,9 +229,7 @@ class Deliverer:
         try:
             await self._do(action)
         except RetryAfter as exc:
-            after = exc.retry_after
-            seconds = after.total_seconds() if hasattr(after, "total_seconds") else after
-            raise RetryLater(float(seconds)) from None
+            raise RetryLater(retry_seconds(exc)) from None
         except (TimedOut, NetworkError) as exc:
             if isinstance(exc, BadRequest | Forbidden):
                 raise Undeliverable(type(exc).__name__) from None
@@ -251,10 +255,15 @@ class Deliverer:
         elif do == "handoff":
             await self._handoff(action)
 
+    def _markup(self, action: dict[str, Any]) -> Markup:
+        """The keyboard an action carries, as python-telegram-bot's object (or None)."""
+        if action.get("markup") is None:
+            return None
+        markup: Markup = _MARKUPS[action["markup_kind"]].de_json(action["markup"], self.bot)
+        return markup
+
     async def _send(self, action: dict[str, Any]) -> None:
-        markup: Markup = None
-        if action.get("markup") is not None:
-            markup = _MARKUPS[action["markup_kind"]].de_json(action["markup"], self.bot)
+        markup = self._markup(action)
         try:
             await self.bot.send_message(
                 action["chat"],
@@ -269,9 +278,7 @@ class Deliverer:
     async def _edit(self, action: dict[str, Any]) -> None:
         """A multiple choice's ticks, changed in the message tapped; if it cannot be edited
         (too old, deleted), the question comes as a new message."""
-        markup: Markup = None
-        if action.get("markup") is not None:
-            markup = _MARKUPS[action["markup_kind"]].de_json(action["markup"], self.bot)
+        markup = self._markup(action)
         try:
             await self.bot.edit_message_text(
                 action["text"],

@@ -19,6 +19,7 @@ from telegram.error import InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.warnings import PTBUserWarning
 
 from bot.channels.telegram import Repere
+from bot.channels.telegram_actions import retry_seconds
 from bot.service.keys import TELEGRAM
 
 log = logging.getLogger("repere.telegram")
@@ -74,7 +75,7 @@ async def poll(repere: Repere, timeout: int = LONG_POLL) -> None:
         except InvalidToken:
             raise
         except RetryAfter as exc:
-            await asyncio.sleep(_seconds(exc.retry_after))
+            await asyncio.sleep(retry_seconds(exc))
             continue
         except (NetworkError, TimedOut) as exc:
             log.warning("getUpdates failed: %s", type(exc).__name__)
@@ -100,10 +101,6 @@ async def polling(repere: Repere, timeout: int = LONG_POLL) -> AsyncIterator[asy
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-
-
-def _seconds(value: Any) -> float:
-    return float(value.total_seconds()) if hasattr(value, "total_seconds") else float(value)
 
 
 class Webhook:
