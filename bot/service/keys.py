@@ -14,10 +14,6 @@ def channel_of(key: str) -> str:
     return key.partition(":")[0]
 
 
-def ident_of(key: str) -> str:
-    return key.partition(":")[2]
-
-
 def telegram_id(key: str) -> int | None:
     """The Telegram chat id of a Telegram key, else None."""
     channel, _, ident = key.partition(":")

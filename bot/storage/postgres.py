@@ -58,10 +58,6 @@ UPSERT = """
 GONE = "owner IS NULL OR owner NOT IN (SELECT id FROM instances WHERE seen > now() - $2::interval)"
 
 
-def is_postgres(db: str) -> bool:
-    return db.startswith(("postgresql://", "postgres://"))
-
-
 class PostgresStore(Store):
     shared = True
 
