@@ -14,10 +14,11 @@ from bot.matching import MatchResult, Suggestion, Travel, Widening
 from bot.messages import DEFAULT_LANG, Messages
 
 
-def format_date(d: date, messages: Messages, lang: str, today: date) -> str:
+def format_date(d: date, messages: Messages, lang: str, today: date | None = None) -> str:
+    """ "le 14 janvier"; with the year when it is far from `today`, or always without one."""
     day = messages.get("first_of_month", lang) if d.day == 1 else str(d.day)
     month = messages.month(d.month, lang)
-    if (d - today).days > 300:
+    if today is None or (d - today).days > 300:
         return messages.get("date_day_month_year", lang, day=day, month=month, year=d.year)
     return messages.get("date_day_month", lang, day=day, month=month)
 
