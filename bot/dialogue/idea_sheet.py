@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.catalogue.index import compact
-from bot.catalogue.model import Offer
+from bot.catalogue.model import Location, Offer
 from bot.catalogue.text import fold
 from bot.dialogue.flow import Flow
 from bot.dialogue.state import State
@@ -31,7 +31,8 @@ def idea_lines(res: Resources, flow: Flow, offer: Offer, state: State, today: da
     def line(key: str, value: str) -> str:
         return m.get("summary_line", lang, label=m.get(key, lang), value=value)
 
-    out = [line("card_where", _address(res, offer, lang))]
+    place = offer.places[0] if offer.places else None
+    out = [line("card_where", offer_address(res, offer, place, lang))]
     out.append(line("idea_next_date", _next_date(offer, m, lang, today)))
     contact = offer.contact
     register = contact.how_to_register or contact.phone or contact.email or contact.url
@@ -46,10 +47,10 @@ def idea_lines(res: Resources, flow: Flow, offer: Offer, state: State, today: da
     return out
 
 
-def _address(res: Resources, offer: Offer, lang: str) -> str:
-    if not offer.places:
+def offer_address(res: Resources, offer: Offer, place: Location | None, lang: str) -> str:
+    """ "Organisation, 3 rue …, 23000 Guéret", or the organisation and "à distance"."""
+    if place is None:
         return f"{offer.organisation.name}, {res.messages.get('card_remote', lang)}"
-    place = offer.places[0]
     commune = res.gazetteer.by_insee(place.insee)
     town = f"{place.postal_code or ''} {commune.name if commune else ''}".strip()
     return f"{offer.organisation.name}, {place.address}, {town}".rstrip(", ")

@@ -9,7 +9,7 @@ from bot.catalogue.gazetteer import Commune, Place
 from bot.catalogue.model import Location, Offer
 from bot.catalogue.plain import load_plain_words
 from bot.dialogue.flow import Flow, Kind, Step
-from bot.dialogue.idea_sheet import idea_lines
+from bot.dialogue.idea_sheet import idea_lines, offer_address
 from bot.dialogue.profile import answer_text, build_profile, place_answer
 from bot.dialogue.replies import Ask, Card, Expect, Option, Reply, Results, Say
 from bot.dialogue.state import State
@@ -201,11 +201,7 @@ class Shower:
         )
 
     def _address(self, o: Offer, place: Location | None, lang: str) -> str:
-        if place is None:
-            return f"{o.organisation.name}, {self.msg.get('card_remote', lang)}"
-        commune = self._commune_name(place.insee) or ""
-        address = f"{place.address}, {place.postal_code or ''} {commune}".replace("  ", " ")
-        return f"{o.organisation.name}, {address}"
+        return offer_address(self.res, o, place, lang)
 
     def _for_volunteer(self, s: Suggestion, title: str, place: Location | None, today: date) -> str:
         """ "Pour le bénévole : title · where · when · phone", in French whatever the language:
