@@ -15,6 +15,7 @@ from bot.dialogue.profile import answer_text
 from bot.dialogue.replies import Handoff, Reply, Say
 from bot.dialogue.showing import Shower
 from bot.dialogue.state import State
+from bot.dialogue.way_forward import centre_line
 from bot.messages import Messages
 from bot.resources import Resources
 
@@ -46,19 +47,8 @@ def without_phone(flow: Flow, state: State) -> State:
 
 def centre_text(res: Resources, flow: Flow, state: State) -> str:
     """Where to meet a volunteer: the nearest centre's address and hours, or a general word."""
-    msg = res.messages
     department, code = where_from(flow, state)
-    near = res.centres.near(department, code)
-    if near is None:
-        return msg.get("handoff_no_centre", state.lang)
-    _, centre = near
-    return msg.get(
-        "handoff_centre",
-        state.lang,
-        centre=centre.name,
-        address=centre.address or "",
-        hours=centre.hours or msg.get("handoff_hours_unknown", state.lang),
-    )
+    return centre_line(res.centres, res.messages, state.lang, department, code, "handoff_centre")
 
 
 def handoff_replies(

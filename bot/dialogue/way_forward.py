@@ -40,19 +40,31 @@ def way_forward(
         lines.append(messages.get("way_mission_locale", lang))
     if profile.travel is Travel.HOME:
         lines.append(messages.get("way_not_remote", lang))
-    near = centres.near(profile.place.department, centre_code)
-    if near is None:
-        lines.append(messages.get("handoff_no_centre", lang))
-    else:
-        _, centre = near
-        lines.append(
-            messages.get(
-                "way_centre",
-                lang,
-                centre=centre.name,
-                address=centre.address or "",
-                hours=centre.hours or messages.get("handoff_hours_unknown", lang),
-            )
-        )
+    lines.append(
+        centre_line(centres, messages, lang, profile.place.department, centre_code, "way_centre")
+    )
     lines.append(messages.get("way_volunteer", lang))
     return "\n\n".join(lines)
+
+
+def centre_line(
+    centres: Centres,
+    messages: Messages,
+    lang: str,
+    department: str | None,
+    centre_code: str | None,
+    key: str,
+) -> str:
+    """The nearest Restos centre, its address and hours, in the words of message `key`; or a
+    general word where the department has none."""
+    near = centres.near(department, centre_code)
+    if near is None:
+        return messages.get("handoff_no_centre", lang)
+    _, centre = near
+    return messages.get(
+        key,
+        lang,
+        centre=centre.name,
+        address=centre.address or "",
+        hours=centre.hours or messages.get("handoff_hours_unknown", lang),
+    )
