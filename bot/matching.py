@@ -39,6 +39,7 @@ from bot.catalogue.index import (
 )
 from bot.catalogue.load import Catalogue
 from bot.catalogue.model import Offer, Theme
+from bot.catalogue.sites import SiteKey
 
 DEFAULT_RADIUS_KM = 20.0
 MAX_FURTHER_KM = 120.0
@@ -188,6 +189,15 @@ class Matcher:
         self._remote_day = -1
         self._remote_sorted: dict[str, list[tuple[float, int, int]]] = {}
         self._starts = array("i")  # the next start of each offer today, worked out when met
+        self._cells: dict[SiteKey, list[int]] = {}  # a cell's places, in order, once met
+
+    def _cell_spots(self, key: SiteKey) -> list[int]:
+        """The places of one theme in one cell, in order (the grid holds them by point)."""
+        if (found := self._cells.get(key)) is None:
+            found = self._cells[key] = sorted(
+                s for *_p, here in self.index.sites.get(key, ()) for s in here
+            )
+        return found
 
     def suggest(self, profile: Profile, today: date, limit: int = 3) -> MatchResult:
         themes = profile.themes or tuple(sorted({*self.index.by_theme, *self.index.remote}))
@@ -367,12 +377,11 @@ class Matcher:
         the themes have fewer spots than there are cells to visit, simply all of them."""
         if self._few_spots(themes, place, r):
             return [s for t in themes for s in self.index.by_theme.get(t, ())]
-        by_cell = self.index.by_cell
         return [
             s
             for i, j in cells_around(place.lat, place.lon, r)
             for t in themes
-            for s in by_cell.get((t, i, j), ())
+            for s in self._cell_spots((t, i, j))
         ]
 
     def _few_spots(self, themes: tuple[Theme, ...], place: Place, r: float) -> bool:
@@ -409,11 +418,10 @@ class Matcher:
         if self._few_spots(themes, profile.place, limit_km):  # few offers: all of them
             consider(s for t in themes for s in index.by_theme.get(t, ()))
             return best
-        by_cell = index.by_cell
         for d_min, i, j in _cells_by_distance(lat, lon, limit_km):  # many: nearest cells first
             if best is not None and d_min > best:
                 break
-            consider(s for t in themes for s in by_cell.get((t, i, j), ()))
+            consider(s for t in themes for s in self._cell_spots((t, i, j)))
         return best
 
     def _suggestion(self, cand: _Cand, profile: Profile) -> Suggestion:

@@ -9,20 +9,21 @@ from __future__ import annotations
 
 from array import array
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from itertools import accumulate
 from math import cos, radians
 from typing import NamedTuple
 
 from bot.catalogue.model import Mode, Offer
+from bot.catalogue.sites import FlatSites, Site, SiteKey, join_sites, joined
 
 LAT_CELL = 0.1  # degrees, about 11 km
 LON_CELL = 0.14  # degrees, about 11 km at 45° N
 KM_PER_DEG_LAT = 111.2
 NO_AGE_MAX = 200
 MAX_THEMES = 64  # an offer's themes are one 64-bit mask
-LAYOUT = 2  # goes into the compiled copies' names: a change of these columns compiles again
+LAYOUT = 4  # goes into the compiled copies' names: a change of these columns compiles again
 
 # flags of an offer, one bit each
 JOBSEEKER_REQUIRED, RSA_ONLY, PERMANENT, REMOTE, FREE, TRAINEE_PAY = (1 << n for n in range(6))
@@ -33,8 +34,6 @@ Session = tuple[int, int, bool]  # (start, end, open); 0 = unknown date
 Row = tuple[str, tuple[str, ...], int, int, int, tuple[Session, ...]]
 # One place of one offer: offer number, lat, lon, department, commune
 SpotRow = tuple[int, float, float, str, str]
-# The places at one point of one cell for one theme: lat, lon, their numbers (by offer)
-Site = tuple[float, float, "array[int]"]
 
 
 class Compact(NamedTuple):
@@ -132,8 +131,8 @@ def cells_around(lat: float, lon: float, radius_km: float) -> list[tuple[int, in
 
 
 class Index:
-    """Offers and their places in columns; places by (theme, cell), (theme, department) and
-    theme, remote offers by theme (lists of numbers, in catalogue order)."""
+    """Offers and their places in columns; places by (theme, cell) and point, (theme,
+    department) and theme, remote offers by theme (lists of numbers, in catalogue order)."""
 
     def __init__(self) -> None:
         self.themes: list[str] = []  # bit n of an offer's mask: themes[n]
@@ -153,9 +152,9 @@ class Index:
         self.spot_commune = array("I")
         self.departments: list[str] = []
         self.communes: list[str] = []
-        self.by_cell: dict[tuple[str, int, int], array[int]] = {}
-        # the same places grouped by point: a distance worked out once for all its offers
-        self.sites: dict[tuple[str, int, int], list[Site]] = {}
+        # places by (theme, cell), grouped by point: a distance worked out once for all its
+        # offers (a cell's places in order: see Matcher's cell_spots)
+        self.sites: dict[SiteKey, list[Site]] = {}
         self.by_department: dict[tuple[str, str], array[int]] = {}
         self.by_theme: dict[str, array[int]] = {}
         self.remote: dict[str, array[int]] = {}
@@ -194,6 +193,92 @@ class Index:
         index._add_spots(list(spots), [unique[row[1]] for row in rows])
         return index
 
+    @classmethod
+    def concat(cls, pieces: Sequence[tuple[Index, FlatSites]]) -> Index:
+        """The index of these pieces' offers end to end (each an index without its grid, and
+        its grid flattened), equal to `build` over all their rows and places: arrays are
+        joined, only numbers are shifted, no offer is looked at (after an edit, a start joins
+        150 pieces of 2,000 offers)."""
+        index = cls()
+        parts = [part for part, _flat in pieces]
+        index.themes = sorted({t for part in parts for t in part.themes})
+        if len(index.themes) > MAX_THEMES:
+            raise ValueError(f"more than {MAX_THEMES} themes")
+        index.departments = list(dict.fromkeys(d for part in parts for d in part.departments))
+        index.communes = list(dict.fromkeys(c for part in parts for c in part.communes))
+        dep_n = {d: n for n, d in enumerate(index.departments)}
+        commune_n = {c: n for n, c in enumerate(index.communes)}
+        remote: dict[str, list[array[int]]] = defaultdict(list)
+        by_department: dict[tuple[str, str], list[array[int]]] = defaultdict(list)
+        by_theme: dict[str, list[array[int]]] = defaultdict(list)
+        grids: list[tuple[FlatSites, list[str], int]] = []
+        offers = spots = sessions = 0
+        for part, flat in pieces:
+            index.ids += part.ids
+            index.age_min += part.age_min
+            index.age_max += part.age_max
+            index.flags += part.flags
+            index.theme_mask += _masks(part, index.themes)
+            index.session_start += part.session_start
+            index.session_end += part.session_end
+            index.session_open += part.session_open
+            index.session_first += _shifted(part.session_first[1:], sessions)
+            index.spot_offer += _shifted(part.spot_offer, offers)
+            index.spot_lat += part.spot_lat
+            index.spot_lon += part.spot_lon
+            index.spot_department += _renumbered(part.spot_department, part.departments, dep_n)
+            index.spot_commune += _renumbered(part.spot_commune, part.communes, commune_n)
+            for theme, found in part.remote.items():
+                remote[theme].append(_shifted(found, offers))
+            for dep_key, found in part.by_department.items():
+                by_department[dep_key].append(_shifted(found, spots))
+            for theme, found in part.by_theme.items():
+                by_theme[theme].append(_shifted(found, spots))
+            grids.append((flat, part.themes, spots))
+            offers += len(part.ids)
+            spots += len(part.spot_offer)
+            sessions += len(part.session_start)
+        index.remote = {key: joined(found) for key, found in remote.items()}
+        index.by_department = {key: joined(found) for key, found in by_department.items()}
+        index.by_theme = {key: joined(found) for key, found in by_theme.items()}
+        index.sites = join_sites(grids)
+        return index
+
+    def rows(self) -> tuple[list[Row], list[SpotRow]]:
+        """The offers and places as `build` takes them (themes in the columns' order)."""
+        rows = [
+            (
+                oid,
+                self.offer_themes(o),
+                self.age_min[o],
+                self.age_max[o],
+                self.flags[o],
+                self.sessions(o),
+            )
+            for o, oid in enumerate(self.ids)
+        ]
+        spots = [
+            (o, lat, lon, self.departments[dep], self.communes[commune])
+            for o, lat, lon, dep, commune in zip(
+                self.spot_offer,
+                self.spot_lat,
+                self.spot_lon,
+                self.spot_department,
+                self.spot_commune,
+                strict=True,
+            )
+        ]
+        return rows, spots
+
+    def without(self, left_out: set[int]) -> Index:
+        """The same index without these offers (numbered again, in order)."""
+        rows, spots = self.rows()
+        number = list(accumulate((o not in left_out for o in range(len(rows))), initial=-1))
+        return Index.build(
+            [row for o, row in enumerate(rows) if o not in left_out],
+            [(number[s[0] + 1], *s[1:]) for s in spots if s[0] not in left_out],
+        )
+
     def _add_spots(self, spots: list[SpotRow], themes_of: list[tuple[str, ...]]) -> None:
         self.spot_offer = array("I", [s[0] for s in spots])
         self.spot_lat = array("d", [s[1] for s in spots])
@@ -204,10 +289,9 @@ class Index:
         commune_n = {c: n for n, c in enumerate(self.communes)}
         self.spot_department = array("H", [dep_n[s[3]] for s in spots])
         self.spot_commune = array("I", [commune_n[s[4]] for s in spots])
-        by_cell: dict[tuple[str, int, int], list[int]] = defaultdict(list)
         by_department: dict[tuple[str, str], list[int]] = defaultdict(list)
         by_theme: dict[str, list[int]] = defaultdict(list)
-        sites: dict[tuple[str, int, int], dict[tuple[float, float], list[int]]] = defaultdict(dict)
+        sites: dict[SiteKey, dict[tuple[float, float], list[int]]] = defaultdict(dict)
         cells: dict[tuple[float, float], tuple[int, int]] = {}  # places share few points
         for s_idx, (o, lat, lon, department, _commune) in enumerate(spots):
             point = (lat, lon)
@@ -215,14 +299,12 @@ class Index:
                 ij = cells[point] = cell(lat, lon)
             for theme in themes_of[o]:
                 key = (theme, *ij)
-                by_cell[key].append(s_idx)
                 by_department[(theme, department)].append(s_idx)
                 by_theme[theme].append(s_idx)
                 here = sites[key]
                 if (at := here.get(point)) is None:
                     at = here[point] = []
                 at.append(s_idx)
-        self.by_cell = {key: array("I", found) for key, found in by_cell.items()}
         self.by_department = {key: array("I", found) for key, found in by_department.items()}
         self.by_theme = {key: array("I", found) for key, found in by_theme.items()}
         self.sites = {
@@ -268,3 +350,27 @@ class Index:
         if best is None and permanent and first == last:
             return 0
         return best
+
+
+def _shifted(numbers: array[int], by: int) -> array[int]:
+    return numbers if not by else array(numbers.typecode, [n + by for n in numbers])
+
+
+def _renumbered(numbers: array[int], names: list[str], number: dict[str, int]) -> array[int]:
+    """Numbers of `names` in a part, as numbers of the same names in the whole."""
+    table = [number[name] for name in names]
+    if table == list(range(len(table))):
+        return numbers
+    return array(numbers.typecode, map(table.__getitem__, numbers))
+
+
+def _masks(part: Index, themes: list[str]) -> array[int]:
+    """A part's theme masks, as bits of the whole's `themes`."""
+    if part.themes == themes:
+        return part.theme_mask
+    bit = {t: 1 << n for n, t in enumerate(themes)}
+    table = {
+        mask: sum(bit[t] for n, t in enumerate(part.themes) if mask >> n & 1)
+        for mask in set(part.theme_mask)
+    }
+    return array("Q", map(table.__getitem__, part.theme_mask))

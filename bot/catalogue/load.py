@@ -223,40 +223,24 @@ def merge(parts: list[Part]) -> Catalogue:
         raise DataError(errors)
     warnings = [p for part in parts for p in part.problems]
     seen: dict[str, tuple[str, int]] = {}
-    records = bytearray()
-    ends = array("Q")
-    rows: list[Row] = []
-    spots: list[SpotRow] = []
+    kept: list[Part] = []
     for part in parts:
-        ids = [row[0] for row in part.rows]
+        ids = part.index.ids
         if seen.keys().isdisjoint(ids):  # no id met before (the usual case): all at once
-            base = len(rows)
             seen.update(zip(ids, [(part.label, line) for line in part.id_lines], strict=True))
-            rows += part.rows
-            for text in part.records:
-                records += text
-                ends.append(len(records))
-            spots += [(s[0] + base, s[1], s[2], s[3], s[4]) for s in part.spots]
-            part.records = []  # copied: a part read from the cache is freed as the merge goes
+            kept.append(part)
             continue
-        number: list[int] = []  # an offer's number in the catalogue, -1 if left out
-        for local, row in enumerate(part.rows):
+        left_out: set[int] = set()
+        for local, offer_id in enumerate(ids):
             line = part.id_lines[local]
-            if (first := seen.get(row[0])) is not None:
-                warnings.append(Problem(part.label, line, duplicate(row[0], *first), True))
-                number.append(-1)
+            if (first := seen.get(offer_id)) is not None:
+                warnings.append(Problem(part.label, line, duplicate(offer_id, *first), True))
+                left_out.add(local)
                 continue
-            seen[row[0]] = (part.label, line)
-            number.append(len(rows))
-            rows.append(row)
-            records += part.records[local]
-            ends.append(len(records))
-        for o, lat, lon, department, commune in part.spots:
-            if (n := number[o]) >= 0:
-                spots.append((n, lat, lon, department, commune))
-        part.records = []  # copied: a part read from the cache is freed as the merge goes
-    index = Index.build(rows, spots)
-    return Catalogue(Records(records, ends), index, warnings)
+            seen[offer_id] = (part.label, line)
+        kept.append(part.without(left_out))
+    records = Records.concat([part.records for part in kept])
+    return Catalogue(records, Index.concat([(part.index, part.sites) for part in kept]), warnings)
 
 
 def compile_catalogue(

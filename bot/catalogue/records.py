@@ -32,6 +32,16 @@ class Records(Sequence[bytes]):
             ends.append(len(buffer))
         return cls(buffer, ends)
 
+    @classmethod
+    def concat(cls, parts: Sequence[Records]) -> Records:
+        """These records end to end."""
+        ends = array("Q")
+        base = 0
+        for part in parts:
+            ends += part.ends if not base else array("Q", [end + base for end in part.ends])
+            base += len(part.buffer)
+        return cls(b"".join(part.buffer for part in parts), ends)
+
     def __len__(self) -> int:
         return len(self.ends)
 

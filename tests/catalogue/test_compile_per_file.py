@@ -7,10 +7,17 @@ from pathlib import Path
 import pytest
 
 from bot.catalogue import load, pieces
-from bot.catalogue.gazetteer import Gazetteer
-from bot.catalogue.load import Catalogue, load_catalogue
+from bot.catalogue.gazetteer import Gazetteer, place_of
+from bot.catalogue.load import (
+    Catalogue,
+    compile_catalogue,
+    load_catalogue,
+    offer_files,
+    read_offers,
+)
+from bot.matching import Matcher, Profile
 from bot.yamlsrc import DataError
-from tests.conftest import offer, write_catalogue
+from tests.conftest import TODAY, offer, write_catalogue
 
 LIMOGES = [{"address": "1 place de la Mairie", "insee": "87085"}]
 
@@ -139,3 +146,53 @@ def test_a_file_with_yaml_aliases_is_compiled_whole(
     (tmp_path / "offers" / "23.yaml").write_text("\n".join(lines) + "\n")
     catalogue = load_catalogue(tmp_path, gazetteer, cache_dir=tmp_path / "cache")
     assert len(catalogue) == 6 and names(catalogue.compiled) == ["23.yaml"]
+
+
+def test_a_start_after_an_edit_suggests_as_a_cold_compile(
+    tmp_path: Path, gazetteer: Gazetteer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pieces compiled apart and joined (most read from the cache) give the index that one
+    pass over every offer builds, and the same suggestions: ids shifted, themes renumbered,
+    places of one point in several pieces and files grouped again, a duplicate left out."""
+    monkeypatch.setattr(pieces, "PIECE", 2)
+    monkeypatch.setattr(pieces, "WHOLE_BELOW", 4)
+    cache = tmp_path / "cache"
+    towns = ["23096", "23008", "23176", "87085"]
+    themes = [["savoirs_de_base"], ["fle", "numerique"], ["numerique"], ["fle"]]
+    many = [
+        offer(id=f"c-{n}", themes=themes[n % 4], places=at_(towns[n % 3]), permanent_entry=n % 2)
+        for n in range(9)
+    ]
+    write_catalogue(tmp_path, many, "23.yaml")
+    write_catalogue(
+        tmp_path,
+        [
+            offer(id="c-1", places=LIMOGES),
+            offer(id="v-1", themes=["fle"], places=at_(towns[3])),
+            offer(id="r-1", mode="remote", places=[], themes=["numerique"]),
+        ],
+        "87.yaml",
+    )
+    load_catalogue(tmp_path, gazetteer, cache_dir=cache)
+    many[4]["title"] = "Titre corrigé"
+    many[4]["themes"] = ["iae"]  # a theme no other piece has: masks renumbered
+    write_catalogue(tmp_path, many, "23.yaml")
+    edited = load_catalogue(tmp_path, gazetteer, cache_dir=cache)
+    assert names(edited.compiled) == ["23.yaml"]
+
+    offers, warnings = read_offers(offer_files(tmp_path), tmp_path, gazetteer)
+    cold = compile_catalogue(offers, gazetteer, warnings)
+    assert [p.message for p in edited.problems] == [p.message for p in cold.problems]
+    assert vars(edited.index) == vars(cold.index)
+    for insee in [*towns, "33063"]:
+        for asked in [("fle",), ("numerique", "savoirs_de_base"), ("iae",)]:
+            profile = Profile(place_of(gazetteer.by_insee(insee)), asked, radius_km=10)  # type: ignore[arg-type]
+            got, want = (
+                Matcher(edited).suggest(profile, TODAY),
+                Matcher(cold).suggest(profile, TODAY),
+            )
+            assert got == want and got.suggestions
+
+
+def at_(insee: str) -> list[dict[str, str]]:
+    return [{"address": "1 place de la Mairie", "insee": insee}]
