@@ -23,7 +23,7 @@ LON_CELL = 0.14  # degrees, about 11 km at 45° N
 KM_PER_DEG_LAT = 111.2
 NO_AGE_MAX = 200
 MAX_THEMES = 64  # an offer's themes are one 64-bit mask
-LAYOUT = 4  # goes into the compiled copies' names: a change of these columns compiles again
+LAYOUT = 5  # goes into the compiled copies' names: a change of these columns compiles again
 
 # flags of an offer, one bit each
 JOBSEEKER_REQUIRED, RSA_ONLY, PERMANENT, REMOTE, FREE, TRAINEE_PAY = (1 << n for n in range(6))

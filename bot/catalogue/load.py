@@ -2,9 +2,10 @@
 
 Each offers file (a large one: each piece of it, see pieces.py) is compiled on its own (see
 compile.py) and kept in the cache under a hash of its bytes, of the themes file, of the map it
-was checked against and of the layout's version; the catalogue is the cheap merge of those
-parts, itself kept under a hash of their names, its offers' texts in a file of their own
-(see records.py). An edit to one file compiles that file again, and only that one.
+was checked against and of the layout's version, its offers' texts in a file beside it; the
+catalogue is the cheap merge of those parts (their arrays joined, their texts files mapped,
+see records.py), its index itself kept under a hash of their names. An edit to one file
+compiles that file again, and only that one.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import hashlib
 from array import array
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot import cache
@@ -51,7 +52,7 @@ __all__ = [  # what other modules import from here, whatever module holds it now
 PART = "offers-part"  # the compiled copy of one offers file, or of one piece of it
 PIECES = "offers-pieces"  # the names of a file's pieces
 WHOLE = "catalogue"  # the merged catalogue
-TEXTS = ".texts"  # beside it, its offers' JSON texts end to end
+TEXTS = ".texts"  # beside a piece, its offers' JSON texts end to end
 MODELS_KEPT = 4096  # offers kept as models once shown (each is 10-30 µs to make again)
 
 
@@ -101,10 +102,20 @@ class Catalogue:
 
 @dataclass
 class _Saved:
-    """The merged catalogue as kept in the cache, beside the file of its offers' texts."""
+    """The merged catalogue as kept in the cache; its offers' texts are the pieces' files."""
 
     index: Index
     problems: list[Problem]
+    ends: array[int]
+    firsts: array[int]
+    texts: list[str]  # the file of each segment of the records, in the cache
+
+
+@dataclass
+class _Stored:
+    """A compiled piece as kept in the cache, beside the file of its offers' texts."""
+
+    part: Part  # its records left out
     ends: array[int]
 
 
@@ -129,9 +140,8 @@ def load_catalogue(
     depends = b"%d:" % LAYOUT + _read(themes) + gazetteer_key(gazetteer).encode()
     keys = [cache.key_of(label_of(f, directory).encode(), _read(f), depends) for f in files]
     whole = store / f"{WHOLE}-{cache.key_of(*(k.encode() for k in keys))}.pickle"
-    texts = whole.with_suffix(TEXTS)
     if (saved := cache.read(whole, _Saved)) is not None and (
-        records := Records.mapped(texts, saved.ends)
+        records := Records.mapped([store / n for n in saved.texts], saved.ends, saved.firsts)
     ) is not None:
         return Catalogue(records, saved.index, saved.problems)
     parts: list[Part] = []
@@ -141,32 +151,60 @@ def load_catalogue(
         listing = store / f"{PIECES}-{key}.pickle"  # the names of an unchanged file's pieces
         kept.add(listing)
         if (known := cache.read(listing, list)) is not None:
-            found = [cache.read(store / f"{PART}-{k}.pickle", Part) for k in known]
+            found = [_read_part(store / f"{PART}-{k}.pickle") for k in known]
             if all(found):  # no need to cut the file into pieces again
-                kept.update(store / f"{PART}-{k}.pickle" for k in known)
+                kept.update(p for k in known for p in _part_files(store / f"{PART}-{k}.pickle"))
                 parts += [part for part in found if part is not None]
                 continue
         piece_keys = []
         for piece_key, build in _jobs(path, directory, key, depends, gazetteer, names):
             part_path = store / f"{PART}-{piece_key}.pickle"
-            kept.add(part_path)
+            kept.update(_part_files(part_path))
             piece_keys.append(piece_key)
-            if (part := cache.read(part_path, Part)) is None:
-                part = build()
-                cache.write(part_path, part)
+            if (part := _read_part(part_path)) is None:
+                part = _write_part(part_path, build())
                 compiled.append(part.label)
             parts.append(part)
         cache.write(listing, piece_keys)
     cache.prune(store, PART, kept)
+    cache.prune(store, PART, kept, TEXTS)
     cache.prune(store, PIECES, kept)
     catalogue = merge(parts)  # raises on an error: the parts stay, the whole is not written
+    own = whole.with_suffix(TEXTS)
     cache.prune(store, WHOLE, {whole})
-    cache.prune(store, WHOLE, {texts}, TEXTS)
-    if isinstance(catalogue.records, Records) and catalogue.records.write(texts):
-        saved = _Saved(catalogue.index, catalogue.problems, catalogue.records.ends)
-        cache.write(whole, saved)  # written last: present, it says the texts are complete
+    cache.prune(store, WHOLE, {own}, TEXTS)
+    got = catalogue.records if isinstance(catalogue.records, Records) else None
+    if got is not None and not all(got.paths):  # a piece lost offers to a duplicate
+        whole_texts = Records.of(got)
+        got = Records.mapped([own], whole_texts.ends) if whole_texts.write(own) else None
+    if got is not None and all(got.paths):  # every text is in a file of the cache
+        texts = [p.name for p in got.paths if p is not None]
+        saved = _Saved(catalogue.index, catalogue.problems, got.ends, got.firsts, texts)
+        cache.write(whole, saved)
     catalogue.compiled = compiled
     return catalogue
+
+
+def _part_files(path: Path) -> tuple[Path, Path]:
+    return path, path.with_suffix(TEXTS)
+
+
+def _read_part(path: Path) -> Part | None:
+    """A compiled piece from the cache, its texts mapped; None if it is not all there."""
+    if (stored := cache.read(path, _Stored)) is None:
+        return None
+    records = Records.mapped([path.with_suffix(TEXTS)], stored.ends)
+    return None if records is None else replace(stored.part, records=records)
+
+
+def _write_part(path: Path, part: Part) -> Part:
+    """Keep a compiled piece in the cache (its texts first); the part, its texts mapped from
+    their file when they could be written."""
+    texts = path.with_suffix(TEXTS)
+    if not part.records.write(texts):
+        return part
+    cache.write(path, _Stored(replace(part, records=Records.of(())), part.records.ends))
+    return replace(part, records=Records.mapped([texts], part.records.ends) or part.records)
 
 
 def _jobs(

@@ -80,6 +80,9 @@ def test_a_duplicate_across_files_is_left_out_as_before(
     # the places of the offer left out are not in the index either
     assert len(catalogue.index.spot_offer) == 2
     same(catalogue, load_catalogue(tmp_path, gazetteer, use_cache=False))
+    warm = load_catalogue(tmp_path, gazetteer, cache_dir=cache)  # from the merged copy
+    assert len(list(cache.glob("catalogue-*"))) == 2 and warm.by_id("other") is not None
+    same(catalogue, warm)
 
 
 def test_a_large_file_is_compiled_in_pieces(
