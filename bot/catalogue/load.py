@@ -260,22 +260,27 @@ def merge(parts: list[Part]) -> Catalogue:
     if errors := [p for part in parts for p in part.problems if not p.warning]:
         raise DataError(errors)
     warnings = [p for part in parts for p in part.problems]
-    seen: dict[str, tuple[str, int]] = {}
+    seen: dict[str, int] = {}  # each id: the number of the part it was first met in
+    lines: dict[int, dict[str, int]] = {}  # a part's line of each id, once a duplicate asks
     kept: list[Part] = []
-    for part in parts:
+    for n, part in enumerate(parts):
         ids = part.index.ids
         if seen.keys().isdisjoint(ids):  # no id met before (the usual case): all at once
-            seen.update(zip(ids, [(part.label, line) for line in part.id_lines], strict=True))
+            seen.update(dict.fromkeys(ids, n))
             kept.append(part)
             continue
         left_out: set[int] = set()
         for local, offer_id in enumerate(ids):
-            line = part.id_lines[local]
             if (first := seen.get(offer_id)) is not None:
-                warnings.append(Problem(part.label, line, duplicate(offer_id, *first), True))
+                if first not in lines:  # reversed: an id twice in a part names its first line
+                    at = parts[first]
+                    lines[first] = dict(zip(at.index.ids[::-1], at.id_lines[::-1], strict=True))
+                where = (parts[first].label, lines[first][offer_id])
+                message = duplicate(offer_id, *where)
+                warnings.append(Problem(part.label, part.id_lines[local], message, True))
                 left_out.add(local)
                 continue
-            seen[offer_id] = (part.label, line)
+            seen[offer_id] = n
         kept.append(part.without(left_out))
     records = Records.concat([part.records for part in kept])
     return Catalogue(records, Index.concat([(part.index, part.sites) for part in kept]), warnings)

@@ -52,25 +52,27 @@ def join_sites(
     """The grid of pieces laid end to end: (sites, the piece's themes, its first place's
     number in the whole) each. Keys and points in order of first appearance, each point's
     places in order: what building the grid over all places at once gives."""
-    grouped: dict[SiteKey, dict[tuple[float, float], list[array[int]]]] = {}
+    # one dict over (theme, row, column, lat, lon): one look-up for each point of each piece
+    grouped: dict[tuple[str, int, int, float, float], list[array[int]]] = {}
     for flat, themes, base in pieces:
         spots = flat.spots if not base else array("I", [s + base for s in flat.spots])
         start = 0
         for t, i, j, lat, lon, end in zip(
             flat.theme, flat.row, flat.col, flat.lat, flat.lon, flat.ends, strict=True
         ):
-            key = (themes[t], i, j)
-            if (here := grouped.get(key)) is None:
-                here = grouped[key] = {}
-            if (at := here.get((lat, lon))) is None:
-                here[(lat, lon)] = [spots[start:end]]
+            site = (themes[t], i, j, lat, lon)
+            if (at := grouped.get(site)) is None:
+                grouped[site] = [spots[start:end]]
             else:
                 at.append(spots[start:end])
             start = end
-    return {
-        key: [(lat, lon, joined(found)) for (lat, lon), found in points.items()]
-        for key, points in grouped.items()
-    }
+    sites: dict[SiteKey, list[Site]] = {}
+    for (theme, i, j, lat, lon), found in grouped.items():
+        if (here := sites.get((theme, i, j))) is None:
+            sites[(theme, i, j)] = [(lat, lon, joined(found))]
+        else:
+            here.append((lat, lon, joined(found)))
+    return sites
 
 
 def joined(arrays: list[array[int]]) -> array[int]:
