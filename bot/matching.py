@@ -148,8 +148,10 @@ class _Best:
             top.remove(old)
         elif len(top) >= self.limit and (cand[0], -cand[1]) < (self.worst_score, -self.worst_offer):
             return
-        top.append(cand)
-        top.sort(key=lambda c: (c[0], -c[1]), reverse=True)
+        at = len(top)  # by (score, -offer), best first: at most `limit` steps
+        while at and (top[at - 1][0], -top[at - 1][1]) < (cand[0], -cand[1]):
+            at -= 1
+        top.insert(at, cand)
         del top[self.limit :]
         if len(top) >= self.limit:
             self.worst_score, self.worst_offer = top[-1][0], top[-1][1]
@@ -178,8 +180,6 @@ class _Query:
         self.fits = sorted(
             ((bits[t], w) for t, w in weights.items() if t in bits), key=lambda f: -f[1]
         )
-        # the best fit times three: the score's first term when the fit is the best
-        self.top_fit = 3.0 * max(weights.values())
 
 
 class Matcher:
@@ -294,23 +294,26 @@ class Matcher:
         kx = KM_PER_DEG_LAT * cos(radians(lat))
         sites, spot_offer = self.index.sites, self.index.spot_offer
         ceiling = 3.0 * max(weights.values()) + FREE_BONUS
+        scale = max(radius, 1.0)
         for d_min, i, j in _cells_by_distance(lat, lon, radius):
             if best.on_site and best.floor() >= ceiling - d_min / radius:
                 break  # nothing further away can enter the top any more
-            for theme in weights:
+            for theme, weight in weights.items():  # heaviest first
                 for p_lat, p_lon, here in sites.get((theme, i, j), ()):
                     dx, dy = (p_lon - lon) * kx, (p_lat - lat) * KM_PER_DEG_LAT
                     d = sqrt(dx * dx + dy * dy)
                     if d > radius:
                         continue
-                    scaled = d / max(radius, 1.0)
-                    # the best score a place here could have, computed as a score is: never
-                    # below it; offers come in order, so once one cannot enter, none after can
-                    bound = query.top_fit - scaled + FREE_BONUS
+                    scaled = d / scale
+                    # the best score a place here could have under this theme, computed as a
+                    # score is: never below it; offers come in order, so once one cannot
+                    # enter, none after can. An offer of a heavier theme too scores more, but
+                    # it was met under that theme, at this same point, just before
+                    bound = 3.0 * weight - scaled + FREE_BONUS
                     for s_idx in here:
                         if best.beaten(bound, spot_offer[s_idx]):
                             break
-                        self._consider(query, today, radius, s_idx, d, best)
+                        self._consider(query, today, scaled, s_idx, d, best)
 
     def _add_spots(
         self,
@@ -326,22 +329,36 @@ class Matcher:
         for s_idx in spots:
             d = haversine_km(lat, lon, spot_lat[s_idx], spot_lon[s_idx])
             if d <= radius:
-                self._consider(query, today, radius, s_idx, d, best)
+                self._consider(query, today, d / max(radius, 1.0), s_idx, d, best)
 
     def _consider(
-        self, query: _Query, today: int, radius: float, s_idx: int, d: float, best: _Best
+        self, query: _Query, today: int, scaled: float, s_idx: int, d: float, best: _Best
     ) -> None:
+        """One place of one offer, `d` km away (`scaled`: over the radius). What _eligible,
+        _start and _date_score say, written out: this runs a hundred times a query."""
         index = self.index
         o = index.spot_offer[s_idx]
-        scaled = d / max(radius, 1.0)
-        if not self._eligible(o, query):
+        age = query.age
+        if age is not None and not (index.age_min[o] <= age <= index.age_max[o]):
             return
-        start = self._start(o, today)
+        flags = index.flags[o]
+        if (flags & JOBSEEKER_REQUIRED and query.jobseeker_no) or (
+            flags & RSA_ONLY and query.rsa_no
+        ):
+            return
+        start = self._starts[o]
+        if start == UNKNOWN:
+            start = self._start(o, today)
         if start == NO_START:
             return
         mask = index.theme_mask[o]
-        fit = next((w for bit, w in query.fits if mask & bit), 0.0)
-        score = 3.0 * fit - scaled + self._date_score(o, start, today)
+        fit = 0.0
+        for bit, weight in query.fits:
+            if mask & bit:
+                fit = weight
+                break
+        soon = min(max(start - today, 0) / SOON_DAYS, 1.0) if start else 0.0
+        score = 3.0 * fit - scaled + (-0.6 * soon + (FREE_BONUS if flags & FREE else 0.0))
         best.add((score, o, d, index.communes[index.spot_commune[s_idx]], start))
 
     def _date_score(self, o: int, start: int, today: int) -> float:
