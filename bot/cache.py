@@ -8,12 +8,14 @@ caller that keeps one copy per file (the catalogue, see bot/catalogue/load.py).
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import pickle
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
@@ -70,10 +72,24 @@ def cached(
     return value
 
 
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection inside: building many objects that all stay (unpickling,
+    joining the catalogue's pieces) otherwise runs it again and again over all of them (the
+    merged catalogue's copy: 0.51 s to unpickle, 0.34 s without)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def read(path: Path, kind: type[T]) -> T | None:
     """The value pickled at `path`, or None when it is missing, unreadable or not a `kind`."""
     try:
-        with path.open("rb") as f:
+        with path.open("rb") as f, paused_gc():
             value = pickle.load(f)
     except Exception:  # any unreadable copy is rebuilt by the caller
         return None

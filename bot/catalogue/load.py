@@ -169,7 +169,8 @@ def load_catalogue(
     cache.prune(store, PART, kept)
     cache.prune(store, PART, kept, TEXTS)
     cache.prune(store, PIECES, kept)
-    catalogue = merge(parts)  # raises on an error: the parts stay, the whole is not written
+    with cache.paused_gc():
+        catalogue = merge(parts)  # raises on an error: the parts stay, the whole is not written
     own = whole.with_suffix(TEXTS)
     cache.prune(store, WHOLE, {whole})
     cache.prune(store, WHOLE, {own}, TEXTS)
