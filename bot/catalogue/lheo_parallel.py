@@ -10,8 +10,6 @@ whose messages name the exact line.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import multiprocessing
 import os
 import re
@@ -21,6 +19,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.cache import gc_paused as gc_paused  # commands/data_inclusion.py imports it here
 from bot.catalogue.lheo import NAMESPACES, ImportReport, Scope, read_lheo, read_lheo_document
 from bot.catalogue.lheo_write import Row, offer_row
 from bot.yamlsrc import DataError
@@ -63,23 +62,6 @@ def import_rows(
                 report.imported, report.skipped, report.warnings = 0, Counter(), []
         with path.open("rb") as f:
             return [offer_row(offer, scope.gazetteer) for offer in read_lheo(f, scope, report)]
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while importing (the workers, forked inside, inherit it).
-
-    Element trees and offers hold no reference cycles, so reference counting frees them; the
-    collector only walked the hundreds of thousands of live elements again and again, which
-    made a third of the time. Memory stays flat: pieces are freed as they are mapped.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _can_fork() -> bool:

@@ -169,7 +169,7 @@ def load_catalogue(
     cache.prune(store, PART, kept)
     cache.prune(store, PART, kept, TEXTS)
     cache.prune(store, PIECES, kept)
-    with cache.paused_gc():
+    with cache.gc_paused():
         catalogue = merge(parts)  # raises on an error: the parts stay, the whole is not written
     own = whole.with_suffix(TEXTS)
     cache.prune(store, WHOLE, {whole})
