@@ -296,24 +296,30 @@ class Matcher:
         ceiling = 3.0 * max(weights.values()) + FREE_BONUS
         scale = max(radius, 1.0)
         for d_min, i, j in _cells_by_distance(lat, lon, radius):
-            if best.on_site and best.floor() >= ceiling - d_min / radius:
+            if best.on_site and best.floor() >= ceiling - d_min / scale:
                 break  # nothing further away can enter the top any more
-            for theme, weight in weights.items():  # heaviest first
+            # the cell's points within reach, nearest first (the best enter the top first,
+            # and the bound below then cuts the others short); at one point, the heaviest
+            # theme first
+            near: list[tuple[float, int, int, float, array[int]]] = []
+            for rank, (theme, weight) in enumerate(weights.items()):  # heaviest first
                 for p_lat, p_lon, here in sites.get((theme, i, j), ()):
                     dx, dy = (p_lon - lon) * kx, (p_lat - lat) * KM_PER_DEG_LAT
                     d = sqrt(dx * dx + dy * dy)
-                    if d > radius:
-                        continue
-                    scaled = d / scale
-                    # the best score a place here could have under this theme, computed as a
-                    # score is: never below it; offers come in order, so once one cannot
-                    # enter, none after can. An offer of a heavier theme too scores more, but
-                    # it was met under that theme, at this same point, just before
-                    bound = 3.0 * weight - scaled + FREE_BONUS
-                    for s_idx in here:
-                        if best.beaten(bound, spot_offer[s_idx]):
-                            break
-                        self._consider(query, today, scaled, s_idx, d, best)
+                    if d <= radius:
+                        near.append((d, rank, len(near), weight, here))
+            near.sort()
+            for d, _rank, _n, weight, here in near:
+                scaled = d / scale
+                # the best score a place here could have under this theme, computed as a
+                # score is: never below it; offers come in order, so once one cannot enter,
+                # none after can. An offer of a heavier theme too scores more, but it was
+                # met under that theme, at this same point, just before
+                bound = 3.0 * weight - scaled + FREE_BONUS
+                for s_idx in here:
+                    if best.beaten(bound, spot_offer[s_idx]):
+                        break
+                    self._consider(query, today, scaled, s_idx, d, best)
 
     def _add_spots(
         self,
