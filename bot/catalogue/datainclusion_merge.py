@@ -31,7 +31,12 @@ Key = bytes  # a fingerprint of (title, commune, organisation), normalised: smal
 
 def offer_key(offer: Offer) -> Key:
     where = offer.places[0].insee if offer.places else "remote"
-    parts = (plain(offer.title), where, _plain_name(offer.organisation.name))
+    return key_of(offer.title, where, offer.organisation.name)
+
+
+def key_of(title: str, where: str, organisation: str) -> Key:
+    """The key of an offer's title, place (INSEE code, or "remote") and organisation."""
+    parts = (plain(title), where, _plain_name(organisation))
     return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=12).digest()
 
 

@@ -16,7 +16,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import islice
 
 from bot.catalogue.datainclusion import DiReport, DiScope, StructureInfo, read_services
-from bot.catalogue.datainclusion_merge import Item, item_of
+from bot.catalogue.datainclusion_merge import Item
 from bot.catalogue.datainclusion_read import Record
 
 PARALLEL_MIN = 4 * 1024 * 1024  # smaller files: one process is quicker than starting others
@@ -35,8 +35,7 @@ def import_items(
     """Every offer of the records, as items in the records' order, filling `report`."""
     cores = len(os.sched_getaffinity(0))
     if not parallel or cores < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        for offer in read_services(records, scope, structures, report):
-            yield item_of(offer, scope.gazetteer)
+        yield from read_services(records, scope, structures, report)
         return
     global _JOB
     _JOB = (scope, structures)
@@ -69,5 +68,5 @@ def _work(batch: list[Record]) -> tuple[list[Item], DiReport]:
     assert _JOB is not None
     scope, structures = _JOB
     report = DiReport()
-    items = [item_of(o, scope.gazetteer) for o in read_services(batch, scope, structures, report)]
+    items = list(read_services(batch, scope, structures, report))
     return items, report
