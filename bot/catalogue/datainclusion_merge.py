@@ -103,6 +103,7 @@ class Merger:
         self.gazetteer = gazetteer
         self.spill = spill
         self.spilled: dict[str, tuple[int, int]] = {}  # id -> (offset, length) in `spill`
+        self.spill_end = spill.seek(0, os.SEEK_END) if spill is not None else 0
         self.lheo_by_key: dict[Key, Offer] = {}
         self.lheo_by_action: dict[str, Offer] = {}
         for offer in lheo:
@@ -141,9 +142,12 @@ class Merger:
     def _keep(self, item: Item) -> None:
         if self.spill is not None:
             row = item.row
-            self.spilled[item.id] = (self.spill.tell(), len(row.text))
+            size = len(row.text)
+            self.spilled[item.id] = (self.spill_end, size)
             self.spill.write(row.text)
-            item = item._replace(row=row._replace(text=b""))
+            self.spill_end += size
+            row = Row(row.department, row.id, b"", row.digest)
+            item = Item(item.id, item.updated, item.key, item.provider, row)
         self.kept[item.id] = item
         self.id_by_key[item.key] = item.id
 

@@ -35,10 +35,18 @@ Record = dict[str, Any] | Malformed
 def read_records(path: Path) -> Iterator[Record]:
     """Each record of a JSON array or JSON lines file, in file order."""
     with path.open("rb") as stream:
+        for record, _text in stream_records(stream, str(path)):
+            yield record
+
+
+def read_texts(path: Path) -> Iterator[tuple[Record, str]]:
+    """Each record with its JSON text (to hand it to another process: a string is quicker to
+    send than the record it holds)."""
+    with path.open("rb") as stream:
         yield from stream_records(stream, str(path))
 
 
-def stream_records(stream: IO[bytes], name: str) -> Iterator[Record]:
+def stream_records(stream: IO[bytes], name: str) -> Iterator[tuple[Record, str]]:
     decoder = codecs.getincrementaldecoder("utf-8-sig")()
     head = ""
     while not head.strip(_SPACE):
@@ -60,7 +68,7 @@ def stream_records(stream: IO[bytes], name: str) -> Iterator[Record]:
 
 def _array(
     text: str, stream: IO[bytes], decoder: codecs.IncrementalDecoder, name: str
-) -> Iterator[Record]:
+) -> Iterator[tuple[Record, str]]:
     scan = json.JSONDecoder().raw_decode
     pos = text.index("[") + 1
     eof = False
@@ -84,11 +92,13 @@ def _array(
             pos = 0
             continue
         count += 1
+        yield (value if isinstance(value, dict) else Malformed(count)), text[pos:end]
         pos = end
-        yield value if isinstance(value, dict) else Malformed(count)
 
 
-def _lines(text: str, stream: IO[bytes], decoder: codecs.IncrementalDecoder) -> Iterator[Record]:
+def _lines(
+    text: str, stream: IO[bytes], decoder: codecs.IncrementalDecoder
+) -> Iterator[tuple[Record, str]]:
     loads = json.loads
     number = 0
     rest = text
@@ -104,8 +114,8 @@ def _lines(text: str, stream: IO[bytes], decoder: codecs.IncrementalDecoder) -> 
             try:
                 value = loads(line)
             except ValueError:
-                yield Malformed(number)
+                yield Malformed(number), line
                 continue
-            yield value if isinstance(value, dict) else Malformed(number)
+            yield (value if isinstance(value, dict) else Malformed(number)), line
         if not block:
             return

@@ -387,27 +387,32 @@ def test_email_shortcut_agrees_with_the_schema(address: str) -> None:
     assert got == expected
 
 
+@pytest.mark.parametrize("lines", [False, True])
 def test_parallel_import_writes_the_same_bytes(
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
     files: tuple[Path, Path],
     monkeypatch: pytest.MonkeyPatch,
+    lines: bool,
 ) -> None:
     import bot.catalogue.datainclusion_parallel as parallel
     import bot.commands.data_inclusion as command
 
     services, structures = files
     many = [fle_course() | {"id": f"dora--fle-{n}", "nom": f"Français {n}"} for n in range(30)]
-    write_json(services, [*many, *invalid_records().values(), service()])
-    run_import(capsys, tmp_path / "one", services, "--structures", str(structures))
+    records = [*many, *invalid_records().values(), outside_region(), comma_coordinates()]
+    services = write_json(tmp_path / "services.json", [*records, service()], lines=lines)
+    if lines:  # a broken line among them
+        text = services.read_text(encoding="utf-8").splitlines(keepends=True)
+        services.write_text("".join([*text[:5], '{"id": \n', *text[5:]]), encoding="utf-8")
+    _, one, _ = run_import(capsys, tmp_path / "one", services, "--structures", str(structures))
     monkeypatch.setattr(command, "PARALLEL_MIN", 1)
     monkeypatch.setattr(parallel, "BATCH", 4)
     monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda _pid: {0, 1})
-    code, stdout, _ = run_import(
-        capsys, tmp_path / "two", services, "--structures", str(structures)
-    )
-    assert code == 0 and "34 services read, 31 offers written" in stdout
-    assert "skipped: 1 (missing nom)" in stdout
+    code, two, _ = run_import(capsys, tmp_path / "two", services, "--structures", str(structures))
+    assert code == 0 and f"{36 + lines} services read, 32 offers written" in two
+    assert "skipped: 1 (missing nom)" in two and "skipped: 1 (outside the region)" in two
+    assert two == one  # the same report, warnings in the same order
 
     def written(folder: Path) -> dict[str, bytes]:
         return {p.name: p.read_bytes() for p in (folder / "offers").iterdir()}
