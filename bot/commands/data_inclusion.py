@@ -58,7 +58,7 @@ def _import(args: argparse.Namespace, spill: BinaryIO) -> int:
             set(args.department) if args.department else None,
         )
         known = read_structures(structures, report)
-        merger = Merger(gazetteer, _lheo_offers(out, gazetteer), spill)
+        merger = Merger(_lheo_offers(out, gazetteer), spill)
         big = args.services is not None and args.services.stat().st_size >= PARALLEL_MIN
         texts = read_texts(args.services) if big else None  # a large file: on every core
         with gc_paused():  # offers hold no cycles: the collector would only slow the import
@@ -88,7 +88,7 @@ def _import(args: argparse.Namespace, spill: BinaryIO) -> int:
         print(f"merged: {n} ({reason})")
     for reason, n in sorted(report.skipped.items()):
         print(f"skipped: {n} ({reason})")
-    for warning in report.warnings[:50]:
+    for warning in [*merger.notes, *report.warnings][:50]:
         print(f"warning: {warning}")
     return 0
 
