@@ -37,7 +37,7 @@ def read_structures(records: Iterable[Record], report: DiReport) -> dict[str, St
     out: dict[str, StructureInfo] = {}
     for record in records:
         if isinstance(record, Malformed):
-            report.skipped["structure: malformed JSON"] += 1
+            report.skipped[f"structure: malformed {record.what}"] += 1
             continue
         try:
             s = Structure.model_validate(_repaired(record, report))
@@ -67,8 +67,8 @@ def read_services(
     for record in records:
         report.read += 1
         if isinstance(record, Malformed):
-            report.skipped["malformed JSON"] += 1
-            report.warn(f"line {record.line}: malformed JSON")
+            report.skipped[f"malformed {record.what}"] += 1
+            report.warn(f"line {record.line}: malformed {record.what}")
             continue
         commune, why = mapper.where(record)
         if why:

@@ -74,7 +74,7 @@ def _batches(
                 report.read += 1
                 report.skipped[why] += 1
                 continue
-            batch.append(text)
+            batch.append(text or json.dumps(record))  # a CSV row has no JSON text
         if len(batch) >= BATCH:
             yield batch
             batch = []
