@@ -37,7 +37,7 @@ def offer_key(offer: Offer) -> Key:
 
 def key_of(title: str, where: str, organisation: str) -> Key:
     """The key of an offer's title, place (INSEE code, or "remote") and organisation."""
-    parts = (plain(title), where, _plain_name(organisation))
+    parts = (_plain_title(title), where, _plain_name(organisation))
     return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=12).digest()
 
 
@@ -51,6 +51,7 @@ def plain(text: str) -> str:
 
 _WORDS = re.compile(r"[a-z0-9]+")
 _plain_name = functools.lru_cache(maxsize=65536)(plain)  # organisations repeat
+_plain_title = functools.lru_cache(maxsize=65536)(plain)  # so do titles ("Atelier numérique")
 
 
 class Item(NamedTuple):

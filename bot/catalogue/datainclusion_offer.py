@@ -103,6 +103,7 @@ class OfferMapper:
         self.by_thematique = scope.mapping.themes_by_thematique
         self.insertion = frozenset(n.value for n in scope.mapping.insertion_networks)
         self._themes: dict[tuple[frozenset[str], tuple[str, ...]], list[Theme]] = {}
+        self._eligibilities: dict[tuple[frozenset[Any], ...], tuple[dict[str, Any], bool]] = {}
 
     def where(self, record: dict[str, Any]) -> tuple[Commune | None, str]:
         """The service's commune in the region, or (None, "") for one at a distance that the
@@ -171,7 +172,8 @@ class OfferMapper:
         weekly = s.volume_horaire_hebdomadaire
         if weekly and 0 < weekly <= 50:
             data["weekly_hours"] = weekly
-        data["eligibility"] = self._eligibility(s)
+        eligibility, eligible_as_is = self._eligibility(s)
+        data["eligibility"] = eligibility
         if s.frais is not None and s.frais in self.mapping.frais:
             data["cost"] = {"free": self.mapping.frais[s.frais].free}
         data["contact"] = self._contact(s, structure)
@@ -186,7 +188,7 @@ class OfferMapper:
         data["source"] = "data-inclusion"
         data["provider"] = s.source
         department = commune.department if commune else "remote"
-        if _as_the_model_keeps_it(data):
+        if eligible_as_is and _as_the_model_keeps_it(data):
             where = commune.insee if commune else "remote"
             key = key_of(data["title"], where, data["organisation"]["name"])
             row = json_row(department, data["id"], pydantic_core.to_json(data))
@@ -228,9 +230,20 @@ class OfferMapper:
             place["lat"], place["lon"] = round(lat, 5), round(lon, 5)
         return place
 
-    def _eligibility(self, s: Any) -> dict[str, Any]:
+    def _eligibility(self, s: Any) -> tuple[dict[str, Any], bool]:
+        """The offer's eligibility, and whether `Offer` keeps it as it is; worked out once per
+        distinct (publics, mobilisable_par): few in a whole export. Shared: never changed."""
+        key = (frozenset(s.publics or ()), frozenset(s.mobilisable_par or ()))
+        found = self._eligibilities.get(key)
+        if found is None:
+            found = self._eligibilities[key] = self._new_eligibility(*key)
+        return found
+
+    def _new_eligibility(
+        self, publics: frozenset[Any], mobilisable_par: frozenset[Any]
+    ) -> tuple[dict[str, Any], bool]:
         known = self.mapping.publics
-        rules = [known[p] for p in sorted(s.publics or ()) if p in known]
+        rules = [known[p] for p in sorted(publics) if p in known]
         out: dict[str, Any] = {}
         if len(rules) == 1:  # a condition holds only when it is the one public named
             only = rules[0]
@@ -239,13 +252,14 @@ class OfferMapper:
                 if value:
                     out[key] = value
         out["publics"] = [r.label for r in rules]
-        users = {p.value for p in s.mobilisable_par or ()}
-        if users == {"professionnels"}:
+        if {p.value for p in mobilisable_par} == {"professionnels"}:
             out["prescription"] = {
                 "required": True,
                 "by": [self.mapping.registration.professionals],
             }
-        return out
+        age_min, age_max = out.get("age_min"), out.get("age_max")
+        as_is = all(map(_text, [*out["publics"], *out.get("prescription", {}).get("by", ())]))
+        return out, as_is and not (age_min and age_max and age_max < age_min)
 
     def _contact(self, s: Any, structure: StructureInfo | None) -> dict[str, str]:
         words = self.mapping.registration
@@ -277,20 +291,13 @@ def _text(value: str) -> bool:
 
 
 def _as_the_model_keeps_it(data: dict[str, Any]) -> bool:
-    """Whether `Offer` accepts `data` unchanged; False sends it the model's (slower) way."""
+    """Whether `Offer` accepts `data` unchanged (its eligibility checked once, beforehand);
+    False sends it the model's (slower) way."""
     if not (_OFFER_ID.fullmatch(data["id"]) and _text(data["title"]) and _text(data["summary"])):
         return False
     if not _text(data["organisation"]["name"]):
         return False
     if not all(_text(p["address"]) for p in data["places"]):
-        return False
-    eligibility = data["eligibility"]
-    age_min, age_max = eligibility.get("age_min"), eligibility.get("age_max")
-    if age_min is not None and age_max is not None and age_max < age_min:
-        return False
-    if not all(map(_text, eligibility["publics"])):
-        return False
-    if not all(map(_text, eligibility.get("prescription", {}).get("by", ()))):
         return False
     contact = data["contact"]
     number, email, url = contact.get("phone"), contact.get("email"), contact.get("url")
