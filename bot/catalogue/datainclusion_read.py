@@ -61,12 +61,16 @@ def read_records(path: Path) -> Iterator[Record]:
 def read_texts(path: Path) -> Iterator[tuple[Record, str]]:
     """Each record with its JSON text, to hand it to another process (a string is quicker to
     send than the record it holds); "" for a CSV row: its record is its only form."""
-    if path.suffix.lower() == ".csv":
-        with path.open(encoding="utf-8-sig", newline="") as text:
-            yield from _csv_rows(text, str(path))
-        return
-    with path.open("rb") as stream:
-        yield from stream_records(stream, str(path))
+    try:
+        if path.suffix.lower() == ".csv":
+            with path.open(encoding="utf-8-sig", newline="") as text:
+                yield from _csv_rows(text, str(path))
+            return
+        with path.open("rb") as stream:
+            yield from stream_records(stream, str(path))
+    except UnicodeDecodeError:
+        message = "not UTF-8 text: save the export again in UTF-8"
+        raise DataError([Problem(str(path), 1, message)]) from None
 
 
 def _csv_rows(text: IO[str], name: str) -> Iterator[tuple[Record, str]]:

@@ -74,3 +74,20 @@ def test_csv_structures_and_a_broken_file(
     assert main([*args, "--today", TODAY]) == 1
     err = capsys.readouterr().err
     assert "broken.csv:" in err and "malformed CSV" in err and "nothing was written" in err
+
+
+@pytest.mark.parametrize("name", ["services.json", "services.csv"])
+def test_a_file_not_in_utf8_is_named_and_nothing_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    services = tmp_path / name
+    services.write_bytes(
+        '[{"id": "dora--é"}]'.encode("latin-1")
+        if name.endswith("json")
+        else "id,nom\ndora--é,Atelier\n".encode("latin-1")
+    )
+    args = ["catalogue", "import-data-inclusion", str(services), "--out", str(tmp_path / "cat")]
+    assert main([*args, "--today", TODAY]) == 1
+    err = capsys.readouterr().err
+    assert f"{name}:1: not UTF-8 text" in err and "nothing was written" in err
+    assert not (tmp_path / "cat" / "offers").exists()
