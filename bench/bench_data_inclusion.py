@@ -2,19 +2,23 @@
 
     python -m bench.bench_data_inclusion [--services 100000] [--runs 5] [--quick]
 
-Writes a synthetic services export (a JSON array, as the open data is published) whose records
-are made by the `data-inclusion-schema` models themselves, every one of them in
-Nouvelle-Aquitaine (the worst case: each goes through the whole mapping), and a structures
-file. Then runs, as whole processes and interleaved (import, parse, import, parse…), the import
+Writes two synthetic services exports (JSON arrays, as the open data is published) whose
+records are made by the `data-inclusion-schema` models themselves, and a structures file:
+- the worst case: every record in Nouvelle-Aquitaine, so each goes through the whole mapping;
+- a national mix, like the real export: records spread over France, the region holding its
+  real share of them (about 9 %).
+For each, runs as whole processes and interleaved (import, parse, import, parse…) the import
 (`repere catalogue import-data-inclusion`) and a bare `json.load` of the same file. Reports
-the median and the spread (fastest-slowest) of each, and the peak RSS of each (VmHWM; for the
-import, the largest of the main process and its workers: a large file is mapped on every core).
-Targets (issue 14): import >= 20 MB/s, peak RSS <= 300 MB.
+the median and the spread (fastest-slowest) of each in MB/s and records/s, and the peak RSS of
+each (VmHWM; for the import, the largest of the main process and its workers: a large file is
+mapped on every core). Targets (issue 14): import >= 20 MB/s, peak RSS <= 300 MB.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import gzip
 import json
 import random
 import statistics
@@ -26,6 +30,7 @@ from typing import Any
 
 from data_inclusion.schema.v1 import Service, Structure
 
+from bot.paths import CATALOGUE_DIR
 from bot.resources import load_base
 
 THEMATIQUES = [
@@ -40,14 +45,27 @@ HOURS = ["Mo-Fr 08:30-12:00,13:30-17:00; PH off", "Tu,Th 14:00-16:30", "Mo-We 09
 PUBLICS = [["tous-publics"], ["personnes-exilees"], ["demandeurs-emploi", "jeunes"]]
 SOURCES = ["dora", "france-travail", "mes-aides", "carif-oref", "soliguide"]
 STRUCTURES = 5000
+REGION_SHARE = 0.09  # Nouvelle-Aquitaine's share of data·inclusion's national export
 
 
-def write_synthetic(folder: Path, services: int, seed: int = 14) -> tuple[Path, Path, int]:
-    """(services file, structures file, size of the services file in bytes)."""
+def other_communes() -> list[tuple[str, str, str, str]]:
+    """(insee, name, postal code, department) of France's communes outside the region."""
+    path = CATALOGUE_DIR / "communes-other.tsv.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        rows = csv.DictReader(f, delimiter="\t")
+        return [(r["insee"], r["name"], r["postal_code"], r["department"]) for r in rows]
+
+
+def write_synthetic(
+    folder: Path, services: int, seed: int = 14, share: float = 1.0
+) -> tuple[Path, Path, int]:
+    """(services file, structures file, size of the services file in bytes); a `share` of the
+    services in the region, the others anywhere else in France."""
     gazetteer, _ = load_base()
     rnd = random.Random(seed)
     communes = gazetteer.communes
     picks = rnd.choices(communes, weights=[c.population + 200 for c in communes], k=services)
+    others = other_communes() if share < 1 else []
     structures_path = folder / "structures.json"
     with structures_path.open("w", encoding="utf-8") as f:
         f.write("[\n")
@@ -67,6 +85,9 @@ def write_synthetic(folder: Path, services: int, seed: int = 14) -> tuple[Path, 
     with path.open("w", encoding="utf-8") as f:
         f.write("[\n")
         for n, c in enumerate(picks):
+            insee, name, postal, department = c.insee, c.name, c.postal_codes[0], c.department
+            if rnd.random() >= share:
+                insee, name, postal, department = rnd.choice(others)
             source = SOURCES[n % len(SOURCES)]
             record = {
                 "source": source,
@@ -82,9 +103,9 @@ def write_synthetic(folder: Path, services: int, seed: int = 14) -> tuple[Path, 
                 "thematiques": rnd.choice(THEMATIQUES),
                 "frais": rnd.choice(["gratuit", "gratuit", "payant"]),
                 "publics": rnd.choice(PUBLICS),
-                "commune": c.name,
-                "code_postal": c.postal_codes[0],
-                "code_insee": c.insee,
+                "commune": name,
+                "code_postal": postal,
+                "code_insee": insee,
                 "adresse": f"{n % 90 + 1} rue de l'Exemple",
                 "latitude": round(c.lat, 5),
                 "longitude": round(c.lon, 5),
@@ -96,7 +117,7 @@ def write_synthetic(folder: Path, services: int, seed: int = 14) -> tuple[Path, 
                 "lien_mobilisation": f"https://inscription.exemple.org/{n}",
                 "horaires_accueil": HOURS[n % len(HOURS)],
                 "volume_horaire_hebdomadaire": rnd.choice([3, 6, 20, None]),
-                "zone_eligibilite": [c.department],
+                "zone_eligibilite": [department],
             }
             if n < 100:  # the first records prove the others' shape valid for the schema
                 record = Service.model_validate(record).model_dump(mode="json", exclude_none=True)
@@ -143,8 +164,18 @@ def parse_in_child(services: Path) -> tuple[float, float]:
 
 
 def run(services: int, runs: int) -> str:
+    out = []
+    for label, share in (
+        ("worst case: every record in the region", 1.0),
+        (f"national mix: {REGION_SHARE:.0%} of the records in the region", REGION_SHARE),
+    ):
+        out.append(measure(label, services, runs, share))
+    return "\n".join(out)
+
+
+def measure(label: str, services: int, runs: int, share: float) -> str:
     with tempfile.TemporaryDirectory() as tmp:
-        path, structures, size = write_synthetic(Path(tmp), services)
+        path, structures, size = write_synthetic(Path(tmp), services, share=share)
         imports: list[tuple[float, float]] = []
         parses: list[tuple[float, float]] = []
         summary = ""
@@ -154,18 +185,18 @@ def run(services: int, runs: int) -> str:
             parses.append(parse_in_child(path))
     mb = size / 1e6
 
-    def figures(label: str, timings: list[tuple[float, float]]) -> str:
+    def figures(what: str, timings: list[tuple[float, float]]) -> str:
         rates = sorted(mb / t for t, _ in timings)
+        median = statistics.median(t for t, _ in timings)
         return (
-            f"{label}: median {mb / statistics.median(t for t, _ in timings):.1f} MB/s "
+            f"  {what}: median {mb / median:.1f} MB/s, {services / median:,.0f} records/s "
             f"(spread {rates[0]:.1f}-{rates[-1]:.1f} MB/s over {runs} runs) · "
-            f"median {statistics.median(t for t, _ in timings):.2f} s · "
-            f"peak RSS {max(r for _, r in timings):.0f} MB"
+            f"median {median:.2f} s · peak RSS {max(r for _, r in timings):.0f} MB"
         )
 
     return "\n".join(
         [
-            f"file: {services} services, {mb:.1f} MB (JSON array) · {summary}",
+            f"{label} — {services} services, {mb:.1f} MB (JSON array) · {summary}",
             figures("import (targets >= 20 MB/s, <= 300 MB)", imports),
             figures("bare json.load of the same file", parses),
         ]

@@ -27,7 +27,7 @@ def _parser() -> argparse.ArgumentParser:
     lheo.add_argument("--all-regions", action="store_true", help="keep places outside the region")
     lheo.add_argument("--today", help="date of the import (YYYY-MM-DD), default today")
     di = cat_sub.add_parser("import-data-inclusion", help="import data·inclusion's services")
-    di.add_argument("services", nargs="?", type=Path, help="services export (JSON or JSON lines)")
+    di.add_argument("services", nargs="?", type=Path, help="services (JSON, JSON lines, CSV)")
     di.add_argument("--structures", type=Path, help="structures export (names, networks)")
     di.add_argument("--api-url", help="fetch from this API URL instead ($DATA_INCLUSION_TOKEN)")
     di.add_argument("--out", type=Path, default=CATALOGUE_DIR, help="catalogue folder")

@@ -5,9 +5,10 @@ The rule, in order:
    `carif-oref` service whose id is the action number of an LHEO offer already imported);
 2. else the same normalised title + commune (INSEE code, or "remote") + organisation.
 Of two data·inclusion copies the newer (`date_maj`) is kept whole. A data·inclusion copy of an
-LHEO offer keeps LHEO's id, sessions and entry (data·inclusion has no dates) and takes the
-contacts and opening hours of whichever copy is newer; when the LHEO copy is as new, the
-data·inclusion copy brings nothing and is dropped.
+LHEO offer is dropped: the LHEO offer, in its own file, is the card. (Writing a merged copy
+under the LHEO id made two offers with one id, the data·inclusion file's winning: a later LHEO
+import's new dates were hidden behind the copy's old ones.) When the copy is newer, the report
+says so, for the coordinators to check the contacts at the Carif-Oref.
 """
 
 from __future__ import annotations
@@ -31,7 +32,12 @@ Key = bytes  # a fingerprint of (title, commune, organisation), normalised: smal
 
 def offer_key(offer: Offer) -> Key:
     where = offer.places[0].insee if offer.places else "remote"
-    parts = (plain(offer.title), where, _plain_name(offer.organisation.name))
+    return key_of(offer.title, where, offer.organisation.name)
+
+
+def key_of(title: str, where: str, organisation: str) -> Key:
+    """The key of an offer's title, place (INSEE code, or "remote") and organisation."""
+    parts = (_plain_title(title), where, _plain_name(organisation))
     return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=12).digest()
 
 
@@ -45,26 +51,7 @@ def plain(text: str) -> str:
 
 _WORDS = re.compile(r"[a-z0-9]+")
 _plain_name = functools.lru_cache(maxsize=65536)(plain)  # organisations repeat
-
-
-def _newer(a: Offer, b: Offer) -> Offer:
-    """The newer of two copies; on a tie, the smaller id (the same answer every run)."""
-    if a.last_updated != b.last_updated:
-        return a if a.last_updated > b.last_updated else b
-    return a if a.id <= b.id else b
-
-
-def merge_with_lheo(lheo: Offer, di: Offer) -> Offer | None:
-    """The LHEO offer with data·inclusion's contacts and hours if those are newer, else None."""
-    if di.last_updated <= lheo.last_updated:
-        return None
-    data = lheo.model_dump(exclude_unset=True)
-    data["contact"] = di.contact.model_dump(exclude_unset=True)
-    data["last_updated"] = di.last_updated
-    data["provider"] = di.provider
-    if di.opening_hours:
-        data["opening_hours"] = di.opening_hours
-    return Offer.model_validate(data)
+_plain_title = functools.lru_cache(maxsize=65536)(plain)  # so do titles ("Atelier numérique")
 
 
 class Item(NamedTuple):
@@ -75,9 +62,6 @@ class Item(NamedTuple):
     key: Key
     provider: str | None
     row: Row  # its written line
-
-    def offer(self) -> Offer:
-        return Offer.model_validate_json(self.row.text[2:])  # before it is kept (spilled)
 
 
 def item_of(offer: Offer, gazetteer: Gazetteer) -> Item:
@@ -92,12 +76,10 @@ class Merger:
     export holds hundreds of thousands): `text_of` reads one back when its file is written.
     """
 
-    def __init__(
-        self, gazetteer: Gazetteer, lheo: Iterable[Offer] = (), spill: BinaryIO | None = None
-    ) -> None:
-        self.gazetteer = gazetteer
+    def __init__(self, lheo: Iterable[Offer] = (), spill: BinaryIO | None = None) -> None:
         self.spill = spill
         self.spilled: dict[str, tuple[int, int]] = {}  # id -> (offset, length) in `spill`
+        self.spill_end = spill.seek(0, os.SEEK_END) if spill is not None else 0
         self.lheo_by_key: dict[Key, Offer] = {}
         self.lheo_by_action: dict[str, Offer] = {}
         for offer in lheo:
@@ -106,14 +88,17 @@ class Merger:
         self.kept: dict[str, Item] = {}
         self.id_by_key: dict[Key, str] = {}
         self.merged: Counter[str] = Counter()
+        self.notes: list[str] = []  # LHEO offers with a newer data·inclusion copy
 
     def add(self, item: Item) -> None:
         lheo = self._lheo_copy(item)
         if lheo is not None:
-            merged = merge_with_lheo(lheo, item.offer())
-            self.merged["same offer as an LHEO one" + (", newer contacts" if merged else "")] += 1
-            if merged is not None:
-                self._keep(item_of(merged, self.gazetteer))
+            self.merged["same offer as an LHEO one: the LHEO card kept"] += 1
+            if item.updated > lheo.last_updated:
+                self.notes.append(
+                    f"{lheo.id}: its data·inclusion copy {item.id} is newer "
+                    f"({item.updated.isoformat()}): check its contacts at the Carif-Oref"
+                )
             return
         other = item.id if item.id in self.kept else self.id_by_key.get(item.key)
         if other is not None:
@@ -136,9 +121,12 @@ class Merger:
     def _keep(self, item: Item) -> None:
         if self.spill is not None:
             row = item.row
-            self.spilled[item.id] = (self.spill.tell(), len(row.text))
+            size = len(row.text)
+            self.spilled[item.id] = (self.spill_end, size)
             self.spill.write(row.text)
-            item = item._replace(row=row._replace(text=b""))
+            self.spill_end += size
+            row = Row(row.department, row.id, b"", row.digest)
+            item = Item(item.id, item.updated, item.key, item.provider, row)
         self.kept[item.id] = item
         self.id_by_key[item.key] = item.id
 

@@ -1,18 +1,29 @@
-"""Read data·inclusion's open-data export as a stream of records: a JSON array or JSON lines.
+"""Read data·inclusion's open-data export as a stream of records: a JSON array, JSON lines or CSV.
 
 The file is read in blocks and decoded one record at a time with the json module's C decoder,
 so memory holds one block and one record whatever the file's size. A JSON lines file with a
 broken line loses that line only (counted); a broken JSON array cannot be resynchronised, so it
 is an error naming the record, and nothing is written.
+
+A `.csv` file is read row by row with the csv module. data·inclusion writes it with pandas'
+`to_csv`: an empty cell is a missing value, and a list (thématiques, publics…) is written as
+Python writes a list, `['numerique', 'famille']`; such a cell is read back as that list (by
+`ast.literal_eval`, which only reads literals). A row with more cells than the header is
+broken: it is counted and skipped, as a broken JSON line.
 """
 
 from __future__ import annotations
 
+import ast
 import codecs
+import csv
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
+
+from data_inclusion.schema.v1 import Service, Structure
 
 from bot.yamlsrc import DataError, Problem
 
@@ -21,24 +32,73 @@ _SPACE = " \t\r\n"
 
 
 class Malformed:
-    """A JSON lines record that is not JSON: where it was."""
+    """A JSON line that is not JSON, or a broken CSV row: where it was."""
 
-    __slots__ = ("line",)
+    __slots__ = ("line", "what")
 
-    def __init__(self, line: int) -> None:
+    def __init__(self, line: int, what: str = "JSON") -> None:
         self.line = line
+        self.what = what
 
 
 Record = dict[str, Any] | Malformed
 
 
+# The schema's list fields: a CSV cell of one of them holds a list
+LISTS = frozenset(
+    name
+    for name, spec in {**Service.model_fields, **Structure.model_fields}.items()
+    if re.search(r"\b(list|set)\[", str(spec.annotation))
+)
+
+
 def read_records(path: Path) -> Iterator[Record]:
-    """Each record of a JSON array or JSON lines file, in file order."""
-    with path.open("rb") as stream:
-        yield from stream_records(stream, str(path))
+    """Each record of a JSON array, JSON lines or CSV file, in file order."""
+    for record, _text in read_texts(path):
+        yield record
 
 
-def stream_records(stream: IO[bytes], name: str) -> Iterator[Record]:
+def read_texts(path: Path) -> Iterator[tuple[Record, str]]:
+    """Each record with its JSON text, to hand it to another process (a string is quicker to
+    send than the record it holds); "" for a CSV row: its record is its only form."""
+    try:
+        if path.suffix.lower() == ".csv":
+            with path.open(encoding="utf-8-sig", newline="") as text:
+                yield from _csv_rows(text, str(path))
+            return
+        with path.open("rb") as stream:
+            yield from stream_records(stream, str(path))
+    except UnicodeDecodeError:
+        message = "not UTF-8 text: save the export again in UTF-8"
+        raise DataError([Problem(str(path), 1, message)]) from None
+
+
+def _csv_rows(text: IO[str], name: str) -> Iterator[tuple[Record, str]]:
+    rows = csv.reader(text, strict=True)  # a quote never closed is an error, not one long cell
+    try:
+        header = next(rows, None)
+        if not header:
+            return
+        for row in rows:
+            if len(row) > len(header):
+                yield Malformed(rows.line_num, "CSV"), ""
+            elif any(row):
+                yield {k: _cell(k, v) for k, v in zip(header, row, strict=False) if v}, ""
+    except csv.Error as exc:
+        raise DataError([Problem(name, rows.line_num, f"malformed CSV: {exc}")]) from None
+
+
+def _cell(key: str, value: str) -> Any:
+    """A CSV cell as the record's value: a list field's `['a', 'b']` read as that list."""
+    if key in LISTS and value.startswith("[") and value.endswith("]"):
+        try:
+            return list(ast.literal_eval(value))
+        except (ValueError, SyntaxError, TypeError):
+            return value  # the schema says why it is no list
+    return value
+
+
+def stream_records(stream: IO[bytes], name: str) -> Iterator[tuple[Record, str]]:
     decoder = codecs.getincrementaldecoder("utf-8-sig")()
     head = ""
     while not head.strip(_SPACE):
@@ -60,7 +120,7 @@ def stream_records(stream: IO[bytes], name: str) -> Iterator[Record]:
 
 def _array(
     text: str, stream: IO[bytes], decoder: codecs.IncrementalDecoder, name: str
-) -> Iterator[Record]:
+) -> Iterator[tuple[Record, str]]:
     scan = json.JSONDecoder().raw_decode
     pos = text.index("[") + 1
     eof = False
@@ -84,11 +144,13 @@ def _array(
             pos = 0
             continue
         count += 1
+        yield (value if isinstance(value, dict) else Malformed(count)), text[pos:end]
         pos = end
-        yield value if isinstance(value, dict) else Malformed(count)
 
 
-def _lines(text: str, stream: IO[bytes], decoder: codecs.IncrementalDecoder) -> Iterator[Record]:
+def _lines(
+    text: str, stream: IO[bytes], decoder: codecs.IncrementalDecoder
+) -> Iterator[tuple[Record, str]]:
     loads = json.loads
     number = 0
     rest = text
@@ -104,8 +166,8 @@ def _lines(text: str, stream: IO[bytes], decoder: codecs.IncrementalDecoder) -> 
             try:
                 value = loads(line)
             except ValueError:
-                yield Malformed(number)
+                yield Malformed(number), line
                 continue
-            yield value if isinstance(value, dict) else Malformed(number)
+            yield (value if isinstance(value, dict) else Malformed(number)), line
         if not block:
             return

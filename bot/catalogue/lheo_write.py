@@ -78,6 +78,13 @@ def offer_row(offer: Offer, gazetteer: Gazetteer) -> Row:
     return Row(department_of(offer, gazetteer), offer.id, text, _digest(text))
 
 
+def json_row(department: str, offer_id: str, json_text: bytes) -> Row:
+    """The row of an offer already written as pydantic's JSON of its set fields (the bytes
+    `offer_yaml` would make of it), for an import that builds that JSON without the model."""
+    text = _line(json_text)
+    return Row(department, offer_id, text, _digest(text))
+
+
 def department_of(offer: Offer, gazetteer: Gazetteer) -> str:
     for place in offer.places:
         commune = gazetteer.by_insee(place.insee)

@@ -19,7 +19,7 @@ from bot.catalogue.datainclusion_fetch import FetchError, fetch_records, structu
 from bot.catalogue.datainclusion_map import load_mapping, mapping_file
 from bot.catalogue.datainclusion_merge import Merger
 from bot.catalogue.datainclusion_parallel import PARALLEL_MIN, import_items
-from bot.catalogue.datainclusion_read import Record, read_records
+from bot.catalogue.datainclusion_read import Record, read_records, read_texts
 from bot.catalogue.gazetteer import Gazetteer
 from bot.catalogue.lheo_parallel import gc_paused
 from bot.catalogue.lheo_write import write_offers
@@ -58,10 +58,11 @@ def _import(args: argparse.Namespace, spill: BinaryIO) -> int:
             set(args.department) if args.department else None,
         )
         known = read_structures(structures, report)
-        merger = Merger(gazetteer, _lheo_offers(out, gazetteer), spill)
+        merger = Merger(_lheo_offers(out, gazetteer), spill)
         big = args.services is not None and args.services.stat().st_size >= PARALLEL_MIN
+        texts = read_texts(args.services) if big else None  # a large file: on every core
         with gc_paused():  # offers hold no cycles: the collector would only slow the import
-            for item in import_items(services, scope, known, report, parallel=big):
+            for item in import_items(services, scope, known, report, texts):
                 merger.add(item)
     except DataError as exc:
         for problem in exc.problems:
@@ -87,7 +88,7 @@ def _import(args: argparse.Namespace, spill: BinaryIO) -> int:
         print(f"merged: {n} ({reason})")
     for reason, n in sorted(report.skipped.items()):
         print(f"skipped: {n} ({reason})")
-    for warning in report.warnings[:50]:
+    for warning in [*merger.notes, *report.warnings][:50]:
         print(f"warning: {warning}")
     return 0
 

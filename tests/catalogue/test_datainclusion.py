@@ -14,7 +14,7 @@ import pytest
 from data_inclusion.schema.v1 import Service
 
 from bot.catalogue.datainclusion import di_id
-from bot.catalogue.datainclusion_merge import Merger, item_of, merge_with_lheo
+from bot.catalogue.datainclusion_merge import Merger, item_of
 from bot.catalogue.load import load_catalogue, read_offers, stale_warnings
 from bot.catalogue.model import Offer
 from bot.cli import main
@@ -216,13 +216,14 @@ def _rows(merger: Merger) -> dict[str, Offer]:
 
 
 class _Merger(Merger):
+    gazetteer = load_base()[0]
+
     def add_offer(self, offer: Offer) -> None:
         self.add(item_of(offer, self.gazetteer))
 
 
 def _merger(lheo: list[Offer] | None = None) -> _Merger:
-    gazetteer, _ = load_base()
-    return _Merger(gazetteer, lheo or [])
+    return _Merger(lheo or [])
 
 
 def test_same_id_keeps_the_newer() -> None:
@@ -246,7 +247,7 @@ def test_same_title_commune_organisation_is_one_card() -> None:
     assert sorted(_rows(merger)) == ["di-dora-other-town", "di-mes-aides-z"]
 
 
-def test_lheo_copy_keeps_dates_and_takes_newer_contacts() -> None:
+def test_lheo_copy_is_dropped_and_a_newer_one_noted() -> None:
     lheo = _offer(
         id="lheo-f1-a77",
         source="lheo",
@@ -260,18 +261,17 @@ def test_lheo_copy_keeps_dates_and_takes_newer_contacts() -> None:
         provider="carif-oref",
         title="Autre intitulé",
         contact={"phone": "05 36 49 00 09"},
-        opening_hours="lun. 9h-12h",
         last_updated=date(2026, 11, 1),
     )
-    merged = merge_with_lheo(lheo, newer)
-    assert merged is not None and merged.id == "lheo-f1-a77"
-    assert merged.sessions == lheo.sessions and not merged.permanent_entry
-    assert merged.contact.phone == "05 36 49 00 09" and merged.opening_hours == "lun. 9h-12h"
     merger = _merger([lheo])
     merger.add_offer(newer)  # matched by the action number (source id)
     merger.add_offer(_offer(id="di-dora-b", last_updated=date(2026, 1, 1)))  # same title...: older
-    assert list(_rows(merger)) == ["lheo-f1-a77"]
-    assert merge_with_lheo(lheo, _offer(last_updated=date(2026, 6, 1))) is None
+    assert _rows(merger) == {}  # the LHEO offer, in its own file, is the card
+    assert merger.merged["same offer as an LHEO one: the LHEO card kept"] == 2
+    assert merger.notes == [
+        "lheo-f1-a77: its data·inclusion copy di-carif-oref-a77 is newer (2026-11-01): "
+        "check its contacts at the Carif-Oref"
+    ]
 
 
 # -- the API ----------------------------------------------------------------------------------
@@ -387,27 +387,32 @@ def test_email_shortcut_agrees_with_the_schema(address: str) -> None:
     assert got == expected
 
 
+@pytest.mark.parametrize("lines", [False, True])
 def test_parallel_import_writes_the_same_bytes(
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
     files: tuple[Path, Path],
     monkeypatch: pytest.MonkeyPatch,
+    lines: bool,
 ) -> None:
     import bot.catalogue.datainclusion_parallel as parallel
     import bot.commands.data_inclusion as command
 
     services, structures = files
     many = [fle_course() | {"id": f"dora--fle-{n}", "nom": f"Français {n}"} for n in range(30)]
-    write_json(services, [*many, *invalid_records().values(), service()])
-    run_import(capsys, tmp_path / "one", services, "--structures", str(structures))
+    records = [*many, *invalid_records().values(), outside_region(), comma_coordinates()]
+    services = write_json(tmp_path / "services.json", [*records, service()], lines=lines)
+    if lines:  # a broken line among them
+        text = services.read_text(encoding="utf-8").splitlines(keepends=True)
+        services.write_text("".join([*text[:5], '{"id": \n', *text[5:]]), encoding="utf-8")
+    _, one, _ = run_import(capsys, tmp_path / "one", services, "--structures", str(structures))
     monkeypatch.setattr(command, "PARALLEL_MIN", 1)
     monkeypatch.setattr(parallel, "BATCH", 4)
     monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda _pid: {0, 1})
-    code, stdout, _ = run_import(
-        capsys, tmp_path / "two", services, "--structures", str(structures)
-    )
-    assert code == 0 and "34 services read, 31 offers written" in stdout
-    assert "skipped: 1 (missing nom)" in stdout
+    code, two, _ = run_import(capsys, tmp_path / "two", services, "--structures", str(structures))
+    assert code == 0 and f"{36 + lines} services read, 32 offers written" in two
+    assert "skipped: 1 (missing nom)" in two and "skipped: 1 (outside the region)" in two
+    assert two == one  # the same report, warnings in the same order
 
     def written(folder: Path) -> dict[str, bytes]:
         return {p.name: p.read_bytes() for p in (folder / "offers").iterdir()}
@@ -433,10 +438,15 @@ def test_carif_oref_copy_of_an_imported_lheo_offer_is_one_card(
     }
     services = write_json(tmp_path / "s.json", [copy])
     code, stdout, _ = run_import(capsys, out, services)
-    assert code == 0 and "merged: 1 (same offer as an LHEO one, newer contacts)" in stdout
+    assert code == 0 and "merged: 1 (same offer as an LHEO one: the LHEO card kept)" in stdout
+    assert "warning: lheo-f1-a1: its data·inclusion copy di-carif-oref-a1 is newer" in stdout
+    assert main(["catalogue", "check", str(out), "--today", TODAY]) == 0
+    assert "duplicate id" not in capsys.readouterr().out  # one offer, one id
+    moved = tmp_path / "lheo-moved.xml"  # the next LHEO import moves the session
+    moved.write_text(lheo.read_text(encoding="utf-8").replace("20270112", "20270301"))
+    assert main(["catalogue", "import-lheo", str(moved), "--out", str(out), "--today", TODAY]) == 0
     offers = offers_of(out)
     assert "di-carif-oref-a1" not in offers
     card = offers["lheo-f1-a1"]
-    assert card.contact.phone == "05 36 49 07 77" and card.opening_hours
-    assert card.sessions and card.sessions[0].start == date(2027, 1, 12)
-    assert (card.source, card.provider) == ("lheo", "carif-oref")
+    assert card.sessions and card.sessions[0].start == date(2027, 3, 1)  # never the old date
+    assert card.source == "lheo"
