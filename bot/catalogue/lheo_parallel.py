@@ -19,7 +19,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.cache import gc_paused as gc_paused  # commands/data_inclusion.py imports it here
+from bot.cache import gc_paused
 from bot.catalogue.lheo import NAMESPACES, ImportReport, Scope, read_lheo, read_lheo_document
 from bot.catalogue.lheo_write import Row, offer_row
 from bot.yamlsrc import DataError

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
 
+from bot.cache import gc_paused
 from bot.catalogue.datainclusion import DiReport, DiScope, read_structures
 from bot.catalogue.datainclusion_fetch import FetchError, fetch_records, structures_url
 from bot.catalogue.datainclusion_map import load_mapping, mapping_file
@@ -21,7 +22,6 @@ from bot.catalogue.datainclusion_merge import Merger
 from bot.catalogue.datainclusion_parallel import PARALLEL_MIN, import_items
 from bot.catalogue.datainclusion_read import Record, read_records, read_texts
 from bot.catalogue.gazetteer import Gazetteer
-from bot.catalogue.lheo_parallel import gc_paused
 from bot.catalogue.lheo_write import write_offers
 from bot.catalogue.load import read_offers
 from bot.catalogue.model import Offer
