@@ -313,7 +313,7 @@ async def run(
         ours = await drive(
             repere_bot(resources, Path(tmp) / "bench.db"), "repere", users, turns, timeout
         )
-    figures = await measure(service_turns, 1)
+    figures = measure(service_turns, 1)  # a fresh process
     return ours, echo, figures[0][0], figures[0][1]
 
 

@@ -21,8 +21,9 @@ from typing import Any, Literal
 
 import aiosqlite
 
+from bot import store_sql
 from bot.dialogue.state import State
-from bot.store_sql import Lives, add_inbox, iso, write_turn
+from bot.store_sql import Checkpointer, Lives, add_inbox, iso, write_turn
 
 DEFAULT_EXPIRY = timedelta(days=30)
 UNCONSENTED_EXPIRY = timedelta(days=2)  # no consent (yet): the conversation lives this long
@@ -288,11 +289,13 @@ class SqliteStore(Store):
     def __init__(
         self,
         db: aiosqlite.Connection,
+        checkpointer: Checkpointer,
         expiry: timedelta,
         remind_after: timedelta,
         unconsented_expiry: timedelta = UNCONSENTED_EXPIRY,
     ):
         self.db = db
+        self.checkpointer = checkpointer  # the WAL written back, off the turn's path
         self.expiry = expiry
         self.remind_after = remind_after
         self.unconsented_expiry = min(unconsented_expiry, expiry)
@@ -319,10 +322,12 @@ class SqliteStore(Store):
         db = await open_database(path)  # autocommit: each write commits
         try:
             await migrate(db)
+            await db.execute(f"PRAGMA wal_autocheckpoint={store_sql.WAL_LIMIT}")  # see there
+            checkpointer = Checkpointer(path)
         except sqlite3.Error as exc:  # damage the quick check could not see
             await db.close()
             raise DatabaseUnusable(path, str(exc)) from exc
-        return cls(db, expiry, remind_after, unconsented_expiry)
+        return cls(db, checkpointer, expiry, remind_after, unconsented_expiry)
 
     async def get(self, key: str) -> Record:
         if (known := self._recent.get(key)) is not None:
@@ -340,6 +345,7 @@ class SqliteStore(Store):
     async def commit(self, write: Write) -> list[Item]:
         # one hop to the database thread, one transaction: nothing else runs in between
         ids: list[int] = await self._in_thread(write_turn, self.db._conn, write, self.lives)
+        self.checkpointer.wrote()
         self._remember(write)
         return [Item(i, write.key, action) for i, action in zip(ids, write.outbox, strict=True)]
 
@@ -456,6 +462,7 @@ class SqliteStore(Store):
     async def close(self) -> None:
         if self._open:
             self._open = False
+            await self.checkpointer.close()
             await self.db.close()
 
 

@@ -135,3 +135,30 @@ async def test_a_turn_is_one_transaction_with_its_inbox_and_outbox_rows(tmp_path
     await store.outbox_done([items[0].id])
     assert await store.outbox_pending() == []
     await store.close()
+
+
+async def test_the_wal_is_written_back_into_the_file_off_the_turns_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Turns never checkpoint (an fsync in the middle of a turn); the Checkpointer does, every
+    so many turns, and the WAL stays bounded."""
+    import asyncio
+    import shutil
+    import sqlite3
+
+    db = tmp_path / "r.db"
+    monkeypatch.setattr("bot.store_sql.WAL_LIMIT", 500)  # pages
+    store = await SqliteStore.open(db)
+    store.checkpointer.every = 10
+    for n in range(25):
+        await store.set(f"tg:{n}", state(), n + 1, NOW)
+        if store.checkpointer.task is not None:
+            await asyncio.wait({store.checkpointer.task})
+    alone = tmp_path / "alone.db"
+    shutil.copy(db, alone)  # the database file without its WAL: what was written back
+    with sqlite3.connect(alone) as raw:
+        assert raw.execute("SELECT count(*) FROM conversations").fetchone()[0] >= 20
+    for n in range(1000):  # a load that never pauses: the WAL restarts all the same
+        await store.set(f"tg:{n % 50}", state(step=f"s{n}"), 100 + n, NOW)
+    assert (tmp_path / "r.db-wal").stat().st_size < 500 * 4096 * 1.5
+    await store.close()

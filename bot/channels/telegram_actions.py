@@ -17,7 +17,6 @@ from typing import Any
 
 from telegram import (
     Bot,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     LinkPreviewOptions,
     ReplyKeyboardMarkup,
@@ -26,7 +25,15 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.channels.telegram_render import Markup, Outgoing, plain_messages, render
+from bot.channels.telegram_render import (
+    Keyboard,
+    Markup,
+    Outgoing,
+    button,
+    inline,
+    plain_messages,
+    render,
+)
 from bot.dialogue.flow import Kind
 from bot.dialogue.replies import Ask, Handoff, Reply, Say
 from bot.messages import Messages
@@ -46,41 +53,31 @@ _MARKUPS: dict[str, Any] = {
 
 
 def send(chat_id: int, message: Outgoing) -> dict[str, Any]:
-    markup = message.markup
-    kind = {InlineKeyboardMarkup: "inline", ReplyKeyboardMarkup: "reply"}.get(
-        type(markup), "remove"
-    )
+    markup = markup_dict(message.markup)
     return {
         "do": "send",
         "chat": chat_id,
         "text": message.text,
         "html": message.html,
-        "markup": markup_dict(markup) if markup is not None else None,
-        "markup_kind": kind,
+        "markup": markup,
+        "markup_kind": _kind(markup),  # read by older versions, at a restart after an upgrade
     }
 
 
-def markup_dict(markup: Any) -> dict[str, Any]:
-    """A keyboard as JSON, directly for inline buttons (PTB's to_dict costs a third of a
-    millisecond per message, in the turn); anything else (a location or phone keyboard, rare)
-    through to_dict."""
-    if isinstance(markup, InlineKeyboardMarkup) and not markup.api_kwargs:
-        rows = [[_inline(b) for b in row] for row in markup.inline_keyboard]
-        if all(b is not None for row in rows for b in row):
-            return {"inline_keyboard": rows}
-    elif isinstance(markup, ReplyKeyboardRemove) and not markup.selective:
-        return {"remove_keyboard": True}
+def markup_dict(markup: Keyboard) -> dict[str, Any] | None:
+    """A keyboard as the Bot API's JSON (the render builds it so; PTB's object, from a caller
+    outside the turn, through its to_dict)."""
+    if markup is None or isinstance(markup, dict):
+        return markup
     return dict(markup.to_dict())
 
 
-def _inline(button: InlineKeyboardButton) -> dict[str, Any] | None:
-    if button.api_kwargs:
-        return None
-    if isinstance(button.callback_data, str):
-        return {"text": button.text, "callback_data": button.callback_data}
-    if button.url is not None:
-        return {"text": button.text, "url": button.url}
-    return None
+def _kind(markup: dict[str, Any] | None) -> str:
+    if markup is not None and "inline_keyboard" in markup:
+        return "inline"
+    if markup is not None and "keyboard" in markup:
+        return "reply"
+    return "remove"
 
 
 class Renderer:
@@ -170,13 +167,9 @@ class Renderer:
 
     @staticmethod
     def _forget_question(m: Messages, lang: str, nonce: str) -> Outgoing:
-        yes = InlineKeyboardButton(
-            "🗑️ " + m.get("forget_yes", lang), callback_data=f"{FORGET}yes:{nonce}"
-        )
-        no = InlineKeyboardButton(
-            "↩️ " + m.get("forget_no", lang), callback_data=f"{FORGET}no:{nonce}"
-        )
-        return Outgoing(m.get("forget_question", lang), InlineKeyboardMarkup([[yes, no]]))
+        yes = button("🗑️ " + m.get("forget_yes", lang), f"{FORGET}yes:{nonce}")
+        no = button("↩️ " + m.get("forget_no", lang), f"{FORGET}no:{nonce}")
+        return Outgoing(m.get("forget_question", lang), inline([[yes, no]]))
 
 
 def _toggled_in_place(outcome: Outcome, flow: Any) -> int | None:
@@ -257,9 +250,10 @@ class Deliverer:
 
     def _markup(self, action: dict[str, Any]) -> Markup:
         """The keyboard an action carries, as python-telegram-bot's object (or None)."""
-        if action.get("markup") is None:
+        data = action.get("markup")
+        if data is None:
             return None
-        markup: Markup = _MARKUPS[action["markup_kind"]].de_json(action["markup"], self.bot)
+        markup: Markup = _MARKUPS[_kind(data)].de_json(data, self.bot)
         return markup
 
     async def _send(self, action: dict[str, Any]) -> None:

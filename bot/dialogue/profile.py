@@ -7,7 +7,7 @@ from typing import Any
 from bot.catalogue.gazetteer import Place
 from bot.catalogue.model import Theme
 from bot.dialogue.flow import ChoiceData, Flow, Kind, Step, ThemeRule
-from bot.dialogue.state import Answer, State, exact_answer
+from bot.dialogue.state import EXACT, Answer, State, exact_answer
 from bot.matching import DEFAULT_RADIUS_KM, TRAVEL_REACH_KM, Profile, Travel
 
 
@@ -77,11 +77,14 @@ def build_profile(flow: Flow, step: Step, state: State, place: Place) -> Profile
         radius = data.radius_km if data.radius_km is not None else radius
         jobseeker = data.jobseeker if data.jobseeker is not None else jobseeker
         rsa = data.rsa if data.rsa is not None else rsa
+    answers = state.answers
     for s in flow.steps:  # a number step may give the age itself
-        if s.kind is Kind.NUMBER and s.id == "age" and isinstance(state.answers.get(s.id), int):
-            age = int(state.answers[s.id])  # type: ignore[arg-type]
+        if s.id not in answers and s.id + EXACT not in answers:
+            continue  # not answered: nothing to read (most steps, on every results turn)
+        if s.kind is Kind.NUMBER and s.id == "age" and isinstance(answers.get(s.id), int):
+            age = int(answers[s.id])  # type: ignore[arg-type]
         # an age typed on a step of bands ("19" on 18-25): the exact age decides eligibility
-        exact = exact_answer(state.answers, s.id)
+        exact = exact_answer(answers, s.id)
         if exact is not None and any(c.data.ages or c.data.age for c in s.choices):
             age = exact
     themes = themes_for(step.themes, flow, state)
