@@ -22,7 +22,7 @@ from bot.catalogue.datainclusion_hours import HoursReader
 from bot.catalogue.datainclusion_map import Mapping
 from bot.catalogue.datainclusion_merge import Item, item_of, key_of
 from bot.catalogue.gazetteer import Commune, Gazetteer
-from bot.catalogue.lheo_write import json_row
+from bot.catalogue.lheo_write import first_error, json_row
 from bot.catalogue.model import Offer, Theme
 
 _PHONE = re.compile(r"\+?[0-9 .]{10,17}")
@@ -196,10 +196,8 @@ class OfferMapper:
         try:
             offer = Offer.model_validate(data)
         except ValidationError as exc:
-            first = exc.errors(include_url=False)[0]
-            where = ".".join(str(p) for p in first["loc"])
             report.skipped["invalid data"] += 1
-            report.warn(f"service {s.id}: {where}: {first['msg']}")
+            report.warn(f"service {s.id}: {first_error(exc)}")
             return None
         return item_of(offer, self.gazetteer)
 

@@ -21,6 +21,7 @@ from typing import IO, Any
 from pydantic import ValidationError
 
 from bot.catalogue.gazetteer import Gazetteer, Outcome
+from bot.catalogue.lheo_write import first_error
 from bot.catalogue.model import Offer, Theme
 from bot.catalogue.themes import Formacodes
 from bot.yamlsrc import DataError, Problem
@@ -340,11 +341,9 @@ class _Mapper:
             try:
                 offer = Offer.model_validate(data)
             except ValidationError as exc:
-                first = exc.errors(include_url=False)[0]
-                where = ".".join(str(p) for p in first["loc"])
                 report.skipped["invalid data"] += 1
                 label = f"action {a.get('numero') or '?'}"
-                report.warnings.append(f"{label}: {where}: {first['msg']}")
+                report.warnings.append(f"{label}: {first_error(exc)}")
                 continue
             report.imported += 1
             offers.append(offer)

@@ -85,6 +85,12 @@ def json_row(department: str, offer_id: str, json_text: bytes) -> Row:
     return Row(department, offer_id, text, _digest(text))
 
 
+def first_error(exc: ValidationError) -> str:
+    """Why an imported record is not an offer, in one line: the first field and its error."""
+    first = exc.errors(include_url=False)[0]
+    return ".".join(str(p) for p in first["loc"]) + ": " + first["msg"]
+
+
 def department_of(offer: Offer, gazetteer: Gazetteer) -> str:
     for place in offer.places:
         commune = gazetteer.by_insee(place.insee)
