@@ -30,6 +30,7 @@ from typing import Any
 
 from data_inclusion.schema.v1 import Service, Structure
 
+from bench.stats import machine_load
 from bot.paths import CATALOGUE_DIR
 from bot.resources import load_base
 
@@ -209,7 +210,9 @@ def main() -> None:
     p.add_argument("--runs", type=int, default=5, help="interleaved runs of each")
     p.add_argument("--quick", action="store_true", help="1,000 services, one run")
     args = p.parse_args()
+    print(f"before: {machine_load()}")
     print(run(1000 if args.quick else args.services, 1 if args.quick else args.runs))
+    print(f"after: {machine_load()} (a shared machine: wall time waits for a core)")
 
 
 if __name__ == "__main__":
