@@ -26,6 +26,8 @@ HEADER = b"SQLite format 3\x00"
 PRIVATE = 0o600
 CHECK_SECONDS = 3.0  # quick_check of a healthy file larger than that is left to finish later
 OPEN_SECONDS = 10.0  # a lock held by another process: busy_timeout is 5 s
+SCRUB_SECONDS = 2.0  # how long an erasure waits for another checkpoint to end
+SCRUB_RETRY = 0.01
 SIDE_FILES = ("-wal", "-shm")
 
 
@@ -149,10 +151,20 @@ def _reason(exc: BaseException) -> str:
 async def scrub(db: aiosqlite.Connection) -> bool:
     """After an erasure: the WAL written back into the file and emptied, so that the erased
     rows survive nowhere on disk (`secure_delete` zeroes them in the file). False when a
-    reader held the WAL (it is emptied at a later checkpoint)."""
-    async with db.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
-        row = await cur.fetchone()
-    busy = bool(row and row[0])
-    if busy:
-        log.warning("WAL checkpoint after an erasure was held up by a reader")
-    return not busy
+    reader held the WAL all that time (it is emptied at a later checkpoint).
+
+    SQLite answers busy at once, without waiting, when another connection is checkpointing
+    (the store's background `Checkpointer` does every 150 turns, for a few milliseconds): the
+    checkpoint is tried again for up to SCRUB_SECONDS."""
+    deadline = asyncio.get_running_loop().time() + SCRUB_SECONDS
+    while True:
+        async with db.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
+            row = await cur.fetchone()
+        if not (row and row[0]):
+            return True
+        if asyncio.get_running_loop().time() >= deadline:
+            log.warning(
+                "WAL checkpoint after an erasure was held up by a reader or another checkpoint"
+            )
+            return False
+        await asyncio.sleep(SCRUB_RETRY)

@@ -8,13 +8,14 @@ import sqlite3
 import stat
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from bot.dbfile import DatabaseUnusable, open_database
+from bot.dbfile import DatabaseUnusable, open_database, scrub
 from bot.dialogue.replies import Event
 from bot.dialogue.state import State
 from bot.records import Records
@@ -194,3 +195,37 @@ async def test_a_check_too_long_for_a_large_healthy_file_does_not_block(
     await store.set(1, State(flow="b", version=1, step="need"), 1, NOW)
     await store.close()
     assert "cut short" in caplog.text
+
+
+async def test_an_erasure_waits_for_a_background_checkpoint(tmp_path: Path) -> None:
+    """SQLite answers busy at once when another connection is checkpointing (the store's
+    Checkpointer does): the erasure's own checkpoint must wait for it, not give up and leave
+    the erased rows in the WAL."""
+    path = tmp_path / "repere.db"
+    db = await open_database(path)
+    await db.execute("CREATE TABLE t (v TEXT)")
+    stop = threading.Event()
+
+    def checkpoint_all_the_time() -> None:
+        other = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        while not stop.is_set():
+            for _ in range(50):
+                other.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            time.sleep(0.0005)
+        other.close()
+
+    thread = threading.Thread(target=checkpoint_all_the_time)
+    thread.start()
+    try:
+        results = []
+        for n in range(30):
+            await db.executemany(
+                "INSERT INTO t VALUES (?)", [(f"secret {n} {i}",) for i in range(50)]
+            )
+            await db.execute("DELETE FROM t")
+            results.append(await scrub(db))
+    finally:
+        stop.set()
+        thread.join()
+        await db.close()
+    assert all(results), f"{results.count(False)} of 30 erasures left the WAL as it was"
