@@ -21,8 +21,9 @@ from typing import Any, Literal
 
 import aiosqlite
 
+from bot import store_sql
 from bot.dialogue.state import State
-from bot.store_sql import WAL_LIMIT, Checkpointer, Lives, add_inbox, iso, write_turn
+from bot.store_sql import Checkpointer, Lives, add_inbox, iso, write_turn
 
 DEFAULT_EXPIRY = timedelta(days=30)
 UNCONSENTED_EXPIRY = timedelta(days=2)  # no consent (yet): the conversation lives this long
@@ -321,7 +322,7 @@ class SqliteStore(Store):
         db = await open_database(path)  # autocommit: each write commits
         try:
             await migrate(db)
-            await db.execute(f"PRAGMA wal_autocheckpoint={WAL_LIMIT}")  # see there
+            await db.execute(f"PRAGMA wal_autocheckpoint={store_sql.WAL_LIMIT}")  # see there
             checkpointer = Checkpointer(path)
         except sqlite3.Error as exc:  # damage the quick check could not see
             await db.close()
