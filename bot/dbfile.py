@@ -2,8 +2,8 @@
 
 `open_database` refuses, within seconds, a file SQLite cannot use (random bytes, a truncated
 or damaged database, a folder, no permission): it raises `DatabaseUnusable`, whose text is
-one line naming the path, and closes aiosqlite's thread (left open, it kept the process alive
-forever). The file, its WAL and shared-memory files are readable by their owner only, and
+one line naming the path, and leaves no thread behind (aiosqlite's, left open, kept the process
+alive forever). The file, its WAL and shared-memory files are readable by their owner only, and
 deleted rows are overwritten (`secure_delete`); `scrub` moves the WAL back into the file and
 empties it, so that what /oubli erased cannot be read on disk.
 """
@@ -19,7 +19,7 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
-import aiosqlite
+from bot.dbconn import Connection
 
 log = logging.getLogger("repere.db")
 HEADER = b"SQLite format 3\x00"
@@ -80,50 +80,53 @@ def precheck(path: Path) -> None:
         raise DatabaseUnusable(path, "not a SQLite database (damaged or another kind of file)")
 
 
-async def open_database(path: Path | str) -> aiosqlite.Connection:
-    """A checked connection in autocommit mode (WAL, secure delete); or DatabaseUnusable."""
+async def open_database(path: Path | str) -> Connection:
+    """A checked connection in autocommit mode (WAL, secure delete); or DatabaseUnusable.
+    Opened and checked in a worker thread (a lock held elsewhere, a long check), bounded."""
     path = Path(path)
     precheck(path)
     with private_files():
         try:
-            db = await asyncio.wait_for(
-                aiosqlite.connect(str(path), isolation_level=None), OPEN_SECONDS
-            )
+            conn = await asyncio.wait_for(asyncio.to_thread(_connect, path), OPEN_SECONDS)
         except (sqlite3.Error, TimeoutError) as exc:
             raise DatabaseUnusable(path, _reason(exc)) from exc
         try:
-            await asyncio.wait_for(_configure(db), OPEN_SECONDS)
-            await _quick_check(db, path)
+            await _quick_check(conn)
         except (sqlite3.Error, TimeoutError) as exc:
-            await _close(db)
+            conn.close()
             raise DatabaseUnusable(path, _reason(exc)) from exc
         except BaseException:
-            await _close(db)
+            conn.close()
             raise
     make_private(path)
-    return db
+    return Connection(conn)
 
 
-async def _configure(db: aiosqlite.Connection) -> None:
-    await db.execute("PRAGMA busy_timeout=5000")
-    await db.execute("PRAGMA secure_delete=ON")
-    async with db.execute("PRAGMA journal_mode=WAL") as cur:
-        await cur.fetchone()
-    await db.execute("PRAGMA synchronous=NORMAL")
+def _connect(path: Path) -> sqlite3.Connection:
+    """In a worker thread: the connection is then used from the event loop's thread only."""
+    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    try:
+        conn.execute("PRAGMA busy_timeout=5000")
+        conn.execute("PRAGMA secure_delete=ON")
+        conn.execute("PRAGMA journal_mode=WAL").fetchall()
+        conn.execute("PRAGMA synchronous=NORMAL")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
-async def _quick_check(db: aiosqlite.Connection, path: Path) -> None:
+async def _quick_check(conn: sqlite3.Connection) -> None:
     """PRAGMA quick_check, bounded: damage is refused; a huge healthy file is not held up."""
 
-    async def check() -> str:
-        async with db.execute("PRAGMA quick_check(1)") as cur:
-            row = await cur.fetchone()
+    def check() -> str:
+        row = conn.execute("PRAGMA quick_check(1)").fetchone()
         return str(row[0]) if row else "ok"
 
-    task = asyncio.ensure_future(check())
+    task = asyncio.ensure_future(asyncio.to_thread(check))
     done, _pending = await asyncio.wait({task}, timeout=CHECK_SECONDS)
     if not done:
-        await db.interrupt()
+        conn.interrupt()
         with contextlib.suppress(sqlite3.Error):
             await task
         log.warning("database check cut short after %.0f s (a large file)", CHECK_SECONDS)
@@ -133,14 +136,6 @@ async def _quick_check(db: aiosqlite.Connection, path: Path) -> None:
         raise sqlite3.DatabaseError("damaged: " + " ".join(verdict.split())[:160])
 
 
-async def _close(db: aiosqlite.Connection) -> None:
-    """Close, and stop aiosqlite's thread even if closing fails."""
-    try:
-        await asyncio.wait_for(db.close(), OPEN_SECONDS)
-    except (sqlite3.Error, TimeoutError, ValueError):
-        db.stop()
-
-
 def _reason(exc: BaseException) -> str:
     if isinstance(exc, TimeoutError):
         return "no answer (locked by another process?)"
@@ -148,7 +143,7 @@ def _reason(exc: BaseException) -> str:
     return text.splitlines()[0][:200]
 
 
-async def scrub(db: aiosqlite.Connection) -> bool:
+async def scrub(db: Connection) -> bool:
     """After an erasure: the WAL written back into the file and emptied, so that the erased
     rows survive nowhere on disk (`secure_delete` zeroes them in the file). False when a
     reader held the WAL all that time (it is emptied at a later checkpoint).

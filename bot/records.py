@@ -8,14 +8,14 @@ into monthly counts without any pseudonym after 24 months.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-import aiosqlite
-
+from bot.dbconn import Connection
 from bot.dbfile import scrub
 from bot.dialogue.replies import Event
 from bot.report import COUNTS_SQL, EVENT_COLUMNS, EVENTS_SQL, rollup
@@ -56,13 +56,19 @@ FLUSH_ROWS = 500  # …or as soon as this many wait
 
 class Records:
     """Events are anonymous counts: they are written in batches (at most FLUSH_AFTER seconds
-    late) so that a turn pays one write, its own. A crash may lose that last half second of
-    counts, never a conversation. Everything that reads or erases events flushes first."""
+    late), between turns, so that a turn pays one write, its own. A crash may lose that last
+    half second of counts, never a conversation. Everything that reads or erases events
+    flushes first."""
 
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    def __init__(self, db: Connection) -> None:
         self.db = db
+        self._batching()
+
+    def _batching(self) -> None:
+        """The events waiting to be written (both engines)."""
         self._pending: list[EventRow] = []
         self._flusher: asyncio.Task[None] | None = None
+        self._full = asyncio.Event()  # FLUSH_ROWS wait: no need to wait longer
 
     # -- events ------------------------------------------------------------------------------
 
@@ -82,15 +88,18 @@ class Records:
             for e in events
         ]
         if len(self._pending) >= FLUSH_ROWS:
-            await self.flush()
-        elif self._pending and self._flusher is None:
+            self._full.set()  # written right after this turn, not within it
+        if self._pending and self._flusher is None:
             self._flusher = asyncio.get_running_loop().create_task(self._flush_soon())
 
     async def _flush_soon(self) -> None:
         try:
-            await asyncio.sleep(FLUSH_AFTER)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(FLUSH_AFTER):
+                    await self._full.wait()
         finally:
             self._flusher = None
+            self._full.clear()
         try:
             await self.flush()
         except Exception as exc:  # closed without close(), a server gone: say so, once
@@ -101,8 +110,7 @@ class Records:
         rows, self._pending = self._pending, []
         for start in range(0, len(rows), FLUSH_ROWS):
             chunk = rows[start : start + FLUSH_ROWS]
-            # one statement, its cursor closed at once: sqlite3's executemany, interleaved
-            # with other turns on the shared connection, fails with "API misuse" under load
+            # one statement for the batch (PostgreSQL's twin does the same)
             marks = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
             sql = (
                 "INSERT INTO events (day, person, run, flow, name, step, value, department,"

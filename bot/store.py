@@ -1,4 +1,4 @@
-"""Durable conversations behind a small interface; SQLite (aiosqlite, WAL) implements it.
+"""Durable conversations behind a small interface; SQLite (WAL, bot/dbconn.py) implements it.
 
 Written through on every turn: the state of each chat's conversation, the last update handled
 (an update redelivered after a crash is not applied twice), when to send the one gentle
@@ -19,9 +19,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-import aiosqlite
-
 from bot import store_sql
+from bot.dbconn import Connection
 from bot.dialogue.state import State
 from bot.store_sql import Checkpointer, Lives, add_inbox, iso, write_turn
 
@@ -288,7 +287,7 @@ def _key(key: str | int) -> str:
 class SqliteStore(Store):
     def __init__(
         self,
-        db: aiosqlite.Connection,
+        db: Connection,
         checkpointer: Checkpointer,
         expiry: timedelta,
         remind_after: timedelta,
@@ -301,7 +300,7 @@ class SqliteStore(Store):
         self.unconsented_expiry = min(unconsented_expiry, expiry)
         self.lives = Lives(remind_after, expiry, self.unconsented_expiry)
         self._open = True
-        # What this process last wrote, so a turn reads without a trip to the database thread.
+        # What this process last wrote, so a turn reads without asking SQLite.
         # Only this process writes (Telegram serves one poller per token), so it stays true.
         self._recent: OrderedDict[str, Record] = OrderedDict()
 
@@ -343,8 +342,8 @@ class SqliteStore(Store):
         return record
 
     async def commit(self, write: Write) -> list[Item]:
-        # one hop to the database thread, one transaction: nothing else runs in between
-        ids: list[int] = await self._in_thread(write_turn, self.db._conn, write, self.lives)
+        # one transaction, on this thread: nothing else runs in between
+        ids = self.db.call(write_turn, write, self.lives)
         self.checkpointer.wrote()
         self._remember(write)
         return [Item(i, write.key, action) for i, action in zip(ids, write.outbox, strict=True)]
@@ -364,11 +363,6 @@ class SqliteStore(Store):
         if len(self._recent) > RECENT:
             self._recent.popitem(last=False)
 
-    async def _in_thread(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """Run `fn` in aiosqlite's thread as one job: its statements cannot interleave with
-        another coroutine's (aiosqlite has no public call for this)."""
-        return await self.db._execute(fn, *args)  # type: ignore[no-untyped-call]
-
     async def confirmation(self, key: str) -> str | None:
         async with self.db.execute("SELECT nonce FROM confirmations WHERE key = ?", (key,)) as cur:
             row = await cur.fetchone()
@@ -386,8 +380,7 @@ class SqliteStore(Store):
     async def _take_due(
         self, column: Literal["remind_at", "follow_at"], now: datetime
     ) -> list[str]:
-        """Keys whose `column` time has come, cleared in the same statement (one UPDATE …
-        RETURNING: never sqlite3's executemany on the shared connection, see records.py)."""
+        """Keys whose `column` time has come, cleared in the same statement."""
         async with self.db.execute(
             f"UPDATE conversations SET {column} = NULL"
             f" WHERE {column} IS NOT NULL AND {column} <= ? RETURNING key",
@@ -423,7 +416,7 @@ class SqliteStore(Store):
         return len(gone)
 
     async def inbox_add(self, channel: str, rows: Sequence[tuple[int, str]], last: int) -> None:
-        await self._in_thread(add_inbox, self.db._conn, channel, rows, last)
+        self.db.call(add_inbox, channel, rows, last)
 
     async def inbox_cursor(self, channel: str) -> int:
         async with self.db.execute(
@@ -466,7 +459,7 @@ class SqliteStore(Store):
             await self.db.close()
 
 
-async def migrate(db: aiosqlite.Connection) -> int:
+async def migrate(db: Connection) -> int:
     """Bring the schema up to date; returns the version reached."""
     async with db.execute("PRAGMA user_version") as cur:
         row = await cur.fetchone()

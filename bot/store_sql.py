@@ -1,4 +1,4 @@
-"""The SQL of the store's transactions, run in the database thread (see `SqliteStore`).
+"""The SQL of the store's transactions, each one call on the connection (see `SqliteStore`).
 
 SQLite's automatic checkpoint ran in the commit that crossed 1,000 pages of WAL, with two
 fsyncs, and made the slowest turns (5-25 ms). The `Checkpointer` writes the WAL back into the
@@ -110,8 +110,7 @@ def state_row(write: Write, state: State, lives: Lives) -> tuple[object, ...]:
 
 
 def write_turn(db: sqlite3.Connection, write: Write, lives: Lives) -> list[int]:
-    """A turn's writes, in the database thread: BEGIN … COMMIT, or nothing at all. Returns
-    the ids of its outbox rows."""
+    """A turn's writes: BEGIN … COMMIT, or nothing at all. Returns the ids of its outbox rows."""
     key = write.key
     db.execute("BEGIN IMMEDIATE")
     try:
@@ -154,7 +153,7 @@ def write_turn(db: sqlite3.Connection, write: Write, lives: Lives) -> list[int]:
 def add_inbox(
     db: sqlite3.Connection, channel: str, rows: Sequence[tuple[int, str]], last: int
 ) -> None:
-    """Received updates and the channel's cursor, in one transaction (database thread)."""
+    """Received updates and the channel's cursor, in one transaction."""
     db.execute("BEGIN IMMEDIATE")
     try:
         for update_id, payload in rows:

@@ -90,7 +90,7 @@ async def test_a_file_without_permission_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_process_opening_a_corrupt_file_ends_within_seconds(tmp_path: Path) -> None:
-    """aiosqlite's thread, left running after a failed open, kept the process alive forever."""
+    """A thread left running after a failed open (aiosqlite's did) kept the process alive."""
     path = tmp_path / "repere.db"
     truncated(path)
     code = (

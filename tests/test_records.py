@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.dbfile import open_database
 from bot.dialogue.replies import Event
 from bot.privacy import Pseudonyms
 from bot.records import HANDOFF_DONE, HANDOFF_TAKEN, Records, Retention
@@ -108,7 +109,7 @@ def test_without_a_configured_key_one_is_made_once_and_private(tmp_path: Path) -
 async def test_many_conversations_at_once_share_the_connection_safely(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Hundreds of turns interleaved on one aiosqlite connection, as under load; sqlite3's
+    """Hundreds of turns interleaved on one connection, as under load; sqlite3's
     executemany failed here with "bad parameter or other API misuse"."""
     import asyncio
 
@@ -156,12 +157,10 @@ async def test_events_are_written_soon_and_erasure_reaches_those_waiting(tmp_pat
 async def test_requests_posted_before_tokens_keep_answering_to_their_number(
     tmp_path: Path,
 ) -> None:
-    import aiosqlite
-
     from bot.store import MIGRATIONS
 
     path = tmp_path / "r.db"
-    async with aiosqlite.connect(path) as db:  # a database of the version before tokens
+    async with await open_database(path) as db:  # a database of the version before tokens
         for n, script in enumerate(MIGRATIONS[:2], start=1):
             await db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {n};\nCOMMIT;")
         await db.execute(
@@ -175,4 +174,25 @@ async def test_requests_posted_before_tokens_keep_answering_to_their_number(
     assert old is not None and old.message_id == 5
     new = await records.open_handoff("q", -100, "23", None, NOW)
     assert new.token != str(new.id) and await records.handoff(new.token) == new
+    await store.close()
+
+
+async def test_a_full_batch_of_events_is_written_right_after_the_turn_not_within_it(
+    tmp_path: Path,
+) -> None:
+    """The turn that fills the batch does not pay for writing it (a few milliseconds): the
+    batch goes as soon as the turn has given the event loop back, without waiting FLUSH_AFTER."""
+    import asyncio
+
+    from bot.records import FLUSH_ROWS
+
+    store = await SqliteStore.open(tmp_path / "r.db")
+    records = Records(store.db)
+    many = [Event("step", step=f"s{n}") for n in range(FLUSH_ROWS)]
+    await records.add_events("a", "r", "b", many, NOW.date(), None, None)
+    assert await count(store, "events") == 0  # not within the turn…
+    for _ in range(3):
+        await asyncio.sleep(0)  # …but right after it, long before FLUSH_AFTER
+    assert await count(store, "events") == FLUSH_ROWS
+    await records.close()
     await store.close()

@@ -3,9 +3,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import aiosqlite
 import pytest
 
+from bot.dbfile import open_database
 from bot.dialogue.state import State
 from bot.store import MIGRATIONS, SqliteStore, Write, migrate
 
@@ -32,7 +32,7 @@ async def test_write_through_and_read_back_from_a_new_connection(tmp_path: Path)
     again = await SqliteStore.open(db)  # nothing from memory: straight from the file
     record = await again.get("tg:1")
     assert record.state == state() and record.last_update_id == 41
-    async with aiosqlite.connect(db) as raw, raw.execute("PRAGMA journal_mode") as cur:
+    async with await open_database(db) as raw, raw.execute("PRAGMA journal_mode") as cur:
         assert (await cur.fetchone()) == ("wal",)
     await again.close()
 
@@ -72,7 +72,7 @@ async def test_expiry_and_forget(tmp_path: Path) -> None:
 
 
 async def test_migrations_are_versioned_and_idempotent(tmp_path: Path) -> None:
-    async with aiosqlite.connect(tmp_path / "m.db") as db:
+    async with await open_database(tmp_path / "m.db") as db:
         assert await migrate(db) == len(MIGRATIONS)
         assert await migrate(db) == len(MIGRATIONS)
         async with db.execute("PRAGMA user_version") as cur:
@@ -92,7 +92,7 @@ async def test_an_unreadable_state_starts_afresh_but_keeps_the_dedup(tmp_path: P
 
 
 async def test_migration_3_keys_conversations_by_channel_and_keeps_them(tmp_path: Path) -> None:
-    async with aiosqlite.connect(tmp_path / "m.db", isolation_level=None) as db:
+    async with await open_database(tmp_path / "m.db") as db:
         for n, script in enumerate(MIGRATIONS[:2], start=1):  # a database of the last release
             await db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {n};\nCOMMIT;")
         await db.execute(

@@ -3,7 +3,6 @@ Events are batched the same way; erasure needs no scrub (no WAL file to rewrite 
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 from datetime import UTC, date, datetime
 from typing import Any
@@ -14,7 +13,6 @@ from bot.records import (
     HANDOFF_ASKED,
     HANDOFF_TAKEN,
     TOKEN_BYTES,
-    EventRow,
     HandoffRow,
     Records,
     Retention,
@@ -48,10 +46,9 @@ async def report_rows(
 
 
 class PgRecords(Records):
-    def __init__(self, pool: asyncpg.Pool) -> None:  # no aiosqlite connection here
+    def __init__(self, pool: asyncpg.Pool) -> None:  # no SQLite connection here
         self.pool = pool
-        self._pending: list[EventRow] = []
-        self._flusher: asyncio.Task[None] | None = None
+        self._batching()
 
     async def flush(self) -> None:
         rows, self._pending = self._pending, []
