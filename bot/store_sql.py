@@ -13,7 +13,6 @@ checkpoint, a safety net), so the WAL stays bounded. What a commit guarantees
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import sqlite3
 from collections.abc import Sequence
@@ -21,6 +20,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from pydantic_core import to_json
 
 if TYPE_CHECKING:
     from bot.dialogue.state import State
@@ -134,15 +135,12 @@ def write_turn(db: sqlite3.Connection, write: Write, lives: Lives) -> list[int]:
                 " DO UPDATE SET nonce = excluded.nonce",
                 (key, write.confirm),
             )
-        ids = [
-            int(
-                db.execute(
-                    "INSERT INTO outbox (key, action) VALUES (?, ?) RETURNING id",
-                    (key, json.dumps(action, ensure_ascii=False)),
-                ).fetchone()[0]
-            )
-            for action in write.outbox
-        ]
+        ids: list[int] = []
+        if write.outbox:  # one statement; ids grow in the order of the rows (AUTOINCREMENT)
+            marks = ", ".join(["(?, ?)"] * len(write.outbox))
+            rows = [v for action in write.outbox for v in (key, to_json(action).decode())]
+            sql = f"INSERT INTO outbox (key, action) VALUES {marks} RETURNING id"
+            ids = sorted(int(row[0]) for row in db.execute(sql, rows).fetchall())
         db.execute("COMMIT")
     except BaseException:
         db.execute("ROLLBACK")
