@@ -18,8 +18,10 @@ that the store and the records read the same as with it, and as their PostgreSQL
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Generator, Iterable, Sequence
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -88,8 +90,27 @@ def _rows(cursor: sqlite3.Cursor) -> Rows:
 class Connection:
     """One sqlite3 connection in autocommit mode, used from the event loop's thread only."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, path: str = "") -> None:
         self.conn = conn
+        self.path = path  # the file: long reads open it again, in a worker thread
+
+    async def read_aside(self, *queries: tuple[str, Params]) -> list[list[Any]]:
+        """Long reads (a report over months of events) in one snapshot, from a read-only
+        connection of their own in a worker thread: turns go on meanwhile (in WAL mode a
+        reader never blocks the writer). Only what is committed is seen."""
+        if not self.path:
+            return [await self.execute_fetchall(sql, params) for sql, params in queries]
+        uri = Path(self.path).resolve().as_uri() + "?mode=ro"
+
+        def read() -> list[list[Any]]:
+            reader = sqlite3.connect(uri, uri=True, isolation_level=None)
+            try:
+                reader.execute("BEGIN")  # one snapshot for all the queries
+                return [reader.execute(sql, params).fetchall() for sql, params in queries]
+            finally:
+                reader.close()
+
+        return await asyncio.to_thread(read)
 
     def execute(self, sql: str, params: Params = ()) -> Statement:
         return Statement(lambda: _rows(self.conn.execute(sql, params)))

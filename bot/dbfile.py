@@ -99,7 +99,7 @@ async def open_database(path: Path | str) -> Connection:
             conn.close()
             raise
     make_private(path)
-    return Connection(conn)
+    return Connection(conn, str(path))
 
 
 def _connect(path: Path) -> sqlite3.Connection:

@@ -238,11 +238,10 @@ class Records:
     ) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
         """Events (EVENT_COLUMNS, oldest first) and monthly counts between two days."""
         await self.flush()
-        async with self.db.execute(EVENTS_SQL, (since, until)) as cur:
-            events = [tuple(r) async for r in cur]
-        async with self.db.execute(COUNTS_SQL, (since[:7], until[:7])) as cur:
-            monthly = [tuple(r) async for r in cur]
-        return events, monthly
+        events, monthly = await self.db.read_aside(
+            (EVENTS_SQL, (since, until)), (COUNTS_SQL, (since[:7], until[:7]))
+        )
+        return [tuple(r) for r in events], [tuple(r) for r in monthly]
 
     async def last_purge(self) -> str | None:
         async with self.db.execute("SELECT value FROM meta WHERE key = 'last_purge'") as cur:
