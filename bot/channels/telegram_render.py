@@ -8,6 +8,7 @@ a millisecond a turn.
 
 from __future__ import annotations
 
+import functools
 import html
 from dataclasses import dataclass
 from typing import Any
@@ -146,6 +147,11 @@ def international(phone: str) -> str:
 def card_html(card: Card, messages: Messages, lang: str, phone_label: str) -> str:
     """Title, summary, reason, the labelled lines (the map link beside the first, the place),
     and for another language than French the block to show a volunteer."""
+    return _card_html(card, phone_label, messages.get("card_map_button", lang))
+
+
+@functools.lru_cache(maxsize=4096)  # people of one town asking alike are shown the same cards
+def _card_html(card: Card, phone_label: str, map_label: str) -> str:
     lines = [f"▶ <b>{html.escape(card.title, quote=False)}</b>"]
     if card.summary:
         lines.append(f"<i>{html.escape(card.summary, quote=False)}</i>")
@@ -156,8 +162,7 @@ def card_html(card: Card, messages: Messages, lang: str, phone_label: str) -> st
         line = f"<b>{html.escape(label, quote=False)}</b> : {html.escape(value, quote=False)}"
         if n == 0 and card.lat is not None and card.lon is not None:
             url = html.escape(map_url(card.lat, card.lon), quote=True)
-            button = html.escape(messages.get("card_map_button", lang), quote=False)
-            line += f' · <a href="{url}">{button}</a>'
+            line += f' · <a href="{url}">{html.escape(map_label, quote=False)}</a>'
         lines.append(line)
     if card.for_volunteer:
         lines.append(f"<code>{html.escape(card.for_volunteer, quote=False)}</code>")
