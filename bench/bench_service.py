@@ -48,8 +48,11 @@ INPUTS = [
 ]
 
 
-async def one_run(resources: Resources, turns: int, db: Path) -> tuple[list[float], list[float]]:
-    """Milliseconds per turn: wall clock, and CPU time of the process (both threads)."""
+async def one_run(
+    resources: Resources, turns: int, db: Path
+) -> tuple[list[float], list[float], list[float]]:
+    """Milliseconds per turn: wall clock, CPU time of the process (all threads); and the
+    wall time between two turns, when the background work runs (the events' batch write)."""
     store = await SqliteStore.open(db)
     records = Records(store.db)
     renderer = Renderer(lambda: resources.messages, lambda: resources.flows)
@@ -66,6 +69,7 @@ async def one_run(resources: Resources, turns: int, db: Path) -> tuple[list[floa
     )
     times: list[float] = []
     cpu: list[float] = []
+    between: list[float] = []  # the loop's background work between two turns
     update_id = 0
     chat = 0
     while len(times) < turns:
@@ -79,27 +83,35 @@ async def one_run(resources: Resources, turns: int, db: Path) -> tuple[list[floa
             await service.handle(Incoming(key, update_id, inp))
             times.append((time.perf_counter() - t) * 1000)
             cpu.append((time.process_time() - c) * 1000)
+            t = time.perf_counter()
             await asyncio.sleep(0)  # the loop runs between updates, as when they arrive
+            between.append((time.perf_counter() - t) * 1000)
     await records.close()
     await store.close()
-    return times, cpu
+    return times, cpu, between
 
 
 async def measure_here(turns: int) -> dict[str, float]:
-    """(p50, p99, CPU-time p99) of one run in this process, on a fresh database."""
+    """p50, p99, CPU-time p99 of one run in this process, on a fresh database; the p99 and
+    the longest of the background work between two turns."""
     resources = load_resources()
     settle()  # as `repere run` does: what was loaded is out of the collector's way
     with tempfile.TemporaryDirectory() as tmp:
-        times, cpu = await one_run(resources, turns, Path(tmp) / "run.db")
+        times, cpu, between = await one_run(resources, turns, Path(tmp) / "run.db")
     return {
         "p50": statistics.median(times),
         "p99": percentile(times, 0.99),
         "cpu_p99": percentile(cpu, 0.99),
+        "between_p99": percentile(between, 0.99),
+        "between_max": max(between),
     }
 
 
-def measure(turns: int, runs: int) -> list[tuple[float, float, float]]:
-    """(p50, p99, CPU-time p99) of each run, each a fresh process."""
+Figures = tuple[float, float, float, float, float]
+
+
+def measure(turns: int, runs: int) -> list[Figures]:
+    """(p50, p99, CPU-time p99, between p99, between max) of each run, each a fresh process."""
     figures = []
     for _ in range(runs):
         out = python_process(
@@ -107,18 +119,21 @@ def measure(turns: int, runs: int) -> list[tuple[float, float, float]]:
             "from bench.bench_service import measure_here\n"
             f"print(json.dumps(asyncio.run(measure_here({turns}))))\n"
         )
-        figures.append((out["p50"], out["p99"], out["cpu_p99"]))
+        keys = ("p50", "p99", "cpu_p99", "between_p99", "between_max")
+        p50, p99, cpu_p99, between_p99, between_max = (float(out[k]) for k in keys)
+        figures.append((p50, p99, cpu_p99, between_p99, between_max))
     return figures
 
 
-def report(figures: list[tuple[float, float, float]]) -> str:
+def report(figures: list[Figures]) -> str:
     p50s = [f[0] for f in figures]
     p99s = [f[1] for f in figures]
     return "\n".join(
         [
             *(
                 f"run {n + 1}: p50 {a:.3f} ms · p99 {b:.3f} ms · CPU-time p99 {c:.3f} ms"
-                for n, (a, b, c) in enumerate(figures)
+                f" · between turns (background writes) p99 {d:.3f} ms, max {e:.3f} ms"
+                for n, (a, b, c, d, e) in enumerate(figures)
             ),
             f"one durable turn: p50 {statistics.median(p50s):.3f} ms · p99 median "
             f"{statistics.median(p99s):.3f} ms (min {min(p99s):.3f}, max {max(p99s):.3f}) "

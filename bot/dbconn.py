@@ -19,8 +19,9 @@ that the store and the records read the same as with it, and as their PostgreSQL
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Generator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Generator, Iterable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -80,6 +81,21 @@ class Statement:
         return
 
 
+@contextlib.contextmanager
+def transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any error (unless SQLite already rolled back,
+    as after a full disk: then the original error is the one raised). Synchronous on purpose:
+    an await inside would let another coroutine's statements into this transaction."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+
+
 def _rows(cursor: sqlite3.Cursor) -> Rows:
     try:
         return Rows(cursor.fetchall(), cursor.rowcount, cursor.lastrowid)
@@ -92,7 +108,19 @@ class Connection:
 
     def __init__(self, conn: sqlite3.Connection, path: str = "") -> None:
         self.conn = conn
-        self.path = path  # the file: long reads open it again, in a worker thread
+        self.path = path  # the file (absolute): long reads open it again, in a worker thread
+        self._reading = 0
+        self._no_reader = asyncio.Event()
+        self._no_reader.set()
+
+    async def readers_gone(self, timeout: float) -> bool:
+        """Wait (up to `timeout` seconds) until no long read of `read_aside` is under way."""
+        try:
+            async with asyncio.timeout(timeout):
+                await self._no_reader.wait()
+        except TimeoutError:
+            return False
+        return True
 
     async def read_aside(self, *queries: tuple[str, Params]) -> list[list[Any]]:
         """Long reads (a report over months of events) in one snapshot, from a read-only
@@ -100,7 +128,7 @@ class Connection:
         reader never blocks the writer). Only what is committed is seen."""
         if not self.path:
             return [await self.execute_fetchall(sql, params) for sql, params in queries]
-        uri = Path(self.path).resolve().as_uri() + "?mode=ro"
+        uri = Path(self.path).as_uri() + "?mode=ro"
 
         def read() -> list[list[Any]]:
             reader = sqlite3.connect(uri, uri=True, isolation_level=None)
@@ -110,7 +138,14 @@ class Connection:
             finally:
                 reader.close()
 
-        return await asyncio.to_thread(read)
+        self._reading += 1
+        self._no_reader.clear()
+        try:
+            return await asyncio.to_thread(read)
+        finally:
+            self._reading -= 1
+            if not self._reading:
+                self._no_reader.set()
 
     def execute(self, sql: str, params: Params = ()) -> Statement:
         return Statement(lambda: _rows(self.conn.execute(sql, params)))

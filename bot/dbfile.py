@@ -26,7 +26,9 @@ HEADER = b"SQLite format 3\x00"
 PRIVATE = 0o600
 CHECK_SECONDS = 3.0  # quick_check of a healthy file larger than that is left to finish later
 OPEN_SECONDS = 10.0  # a lock held by another process: busy_timeout is 5 s
+BUSY_MS = 5000  # a write lock held by another process is waited for this long
 SCRUB_SECONDS = 2.0  # how long an erasure waits for another checkpoint to end
+READERS_SECONDS = 30.0  # …and first for this process's long reads (a report) to end
 SCRUB_RETRY = 0.01
 SIDE_FILES = ("-wal", "-shm")
 
@@ -99,14 +101,14 @@ async def open_database(path: Path | str) -> Connection:
             conn.close()
             raise
     make_private(path)
-    return Connection(conn, str(path))
+    return Connection(conn, str(path.resolve()))
 
 
 def _connect(path: Path) -> sqlite3.Connection:
     """In a worker thread: the connection is then used from the event loop's thread only."""
     conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
     try:
-        conn.execute("PRAGMA busy_timeout=5000")
+        conn.execute(f"PRAGMA busy_timeout={BUSY_MS}")
         conn.execute("PRAGMA secure_delete=ON")
         conn.execute("PRAGMA journal_mode=WAL").fetchall()
         conn.execute("PRAGMA synchronous=NORMAL")
@@ -124,7 +126,12 @@ async def _quick_check(conn: sqlite3.Connection) -> None:
         return str(row[0]) if row else "ok"
 
     task = asyncio.ensure_future(asyncio.to_thread(check))
-    done, _pending = await asyncio.wait({task}, timeout=CHECK_SECONDS)
+    try:
+        done, _pending = await asyncio.wait({task}, timeout=CHECK_SECONDS)
+    except asyncio.CancelledError:  # stop the check before the connection is closed
+        conn.interrupt()
+        await asyncio.wait({task})
+        raise
     if not done:
         conn.interrupt()
         with contextlib.suppress(sqlite3.Error):
@@ -150,11 +157,18 @@ async def scrub(db: Connection) -> bool:
 
     SQLite answers busy at once, without waiting, when another connection is checkpointing
     (the store's background `Checkpointer` does every 150 turns, for a few milliseconds): the
-    checkpoint is tried again for up to SCRUB_SECONDS."""
+    checkpoint is tried again for up to SCRUB_SECONDS, without SQLite's own busy wait (it
+    would hold the event loop): after this process's long reads (`read_aside`) have ended."""
+    if not await db.readers_gone(READERS_SECONDS):
+        log.warning("WAL checkpoint after an erasure: a report still reads, trying anyway")
     deadline = asyncio.get_running_loop().time() + SCRUB_SECONDS
     while True:
-        async with db.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
-            row = await cur.fetchone()
+        await db.execute("PRAGMA busy_timeout=0")
+        try:
+            async with db.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
+                row = await cur.fetchone()
+        finally:
+            await db.execute(f"PRAGMA busy_timeout={BUSY_MS}")
         if not (row and row[0]):
             return True
         if asyncio.get_running_loop().time() >= deadline:

@@ -11,14 +11,16 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import sqlite3
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from bot.dbconn import Connection
+from bot.dbconn import Connection, transaction
 from bot.dbfile import scrub
 from bot.dialogue.replies import Event
-from bot.report import COUNTS_SQL, EVENT_COLUMNS, EVENTS_SQL, rollup
+from bot.report import COUNTS_SQL, EVENT_COLUMNS, EVENTS_SQL, Key, rollup
 
 HANDOFF_ASKED, HANDOFF_TAKEN, HANDOFF_DONE = "asked", "taken", "done"
 log = logging.getLogger("repere.records")
@@ -52,6 +54,31 @@ EventRow = tuple[
 ]
 FLUSH_AFTER = 0.5  # seconds: events are written in batches, off the turn's path
 FLUSH_ROWS = 500  # …or as soon as this many wait
+
+
+PURGE_CHUNK = 5_000  # events deleted in one transaction (a few tens of milliseconds)
+ROLLED_UP = "rolled_up"  # meta: the last month whose events became counts
+
+
+def _month_after(month: str) -> str:
+    year, mon = int(month[:4]), int(month[5:7])
+    return f"{year + mon // 12:04d}-{mon % 12 + 1:02d}"
+
+
+def _add_counts(db: sqlite3.Connection, month: str, counts: Counter[Key]) -> None:
+    """A month's counts and the watermark that says they are in, in one transaction."""
+    with transaction(db):
+        for key, n in counts.items():
+            db.execute(
+                "INSERT INTO event_counts (month, flow, name, step, value, department,"
+                " centre, theme, offer, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (month, *key, n),
+            )
+        db.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (ROLLED_UP, month),
+        )
 
 
 class Records:
@@ -98,8 +125,9 @@ class Records:
                 async with asyncio.timeout(FLUSH_AFTER):
                     await self._full.wait()
         finally:
-            self._flusher = None
-            self._full.clear()
+            if self._flusher is asyncio.current_task():  # not one close() cancelled
+                self._flusher = None
+                self._full.clear()
         try:
             await self.flush()
         except Exception as exc:  # closed without close(), a server gone: say so, once
@@ -120,9 +148,11 @@ class Records:
                 pass
 
     async def close(self) -> None:
-        if self._flusher is not None:
-            self._flusher.cancel()
+        if (flusher := self._flusher) is not None:
             self._flusher = None
+            flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await flusher
         await self.flush()
 
     # -- handoffs ----------------------------------------------------------------------------
@@ -214,24 +244,46 @@ class Records:
         ) as cur:
             handoffs = len([r async for r in cur])
         cutoff = _month_start(today, keep.events_months).isoformat()
-        async with self.db.execute(
-            f"SELECT substr(day, 1, 7), {', '.join(EVENT_COLUMNS)} FROM events WHERE day < ?",
-            (cutoff,),
-        ) as cur:
-            old = [tuple(r) async for r in cur]
-        by_month: dict[str, list[tuple[object, ...]]] = {}
-        for row in old:
-            by_month.setdefault(str(row[0]), []).append(row[1:])
-        for month, rows in by_month.items():
-            for key, n in rollup(rows).items():  # not executemany: see add_events
-                async with self.db.execute(
-                    "INSERT INTO event_counts (month, flow, name, step, value, department,"
-                    " centre, theme, offer, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (month, *key, n),
-                ):
-                    pass
-        await self.db.execute("DELETE FROM events WHERE day < ?", (cutoff,))
-        return {"handoffs": handoffs, "events": len(old)}
+        events = 0
+        while first := (
+            await self.db.execute_fetchall("SELECT min(day) FROM events WHERE day < ?", (cutoff,))
+        )[0][0]:
+            gone = await self._roll_up(str(first)[:7])
+            if not gone:  # never a loop on a day this code did not write
+                break
+            events += gone
+        return {"handoffs": handoffs, "events": events}
+
+    async def _roll_up(self, month: str) -> int:
+        """One month of events becomes counts, then goes; returns how many events went.
+        Counted off the event loop (a month may hold hundreds of thousands of events), the
+        counts written with a watermark, the events deleted in chunks, turns going on in
+        between: a crash in between deletes the rest at the next purge without counting
+        them twice."""
+        start, end = f"{month}-01", f"{_month_after(month)}-01"
+        done = await self.db.execute_fetchall("SELECT value FROM meta WHERE key = ?", (ROLLED_UP,))
+        if not done or str(done[0][0]) < month:
+            (rows,) = await self.db.read_aside(
+                (
+                    f"SELECT {', '.join(EVENT_COLUMNS)} FROM events"
+                    " WHERE day >= ? AND day < ? ORDER BY rowid",
+                    (start, end),
+                )
+            )
+            self.db.call(_add_counts, month, await asyncio.to_thread(rollup, rows))
+        gone = 0
+        while True:
+            n = (
+                await self.db.execute(
+                    "DELETE FROM events WHERE rowid IN (SELECT rowid FROM events"
+                    " WHERE day >= ? AND day < ? LIMIT ?)",
+                    (start, end, PURGE_CHUNK),
+                )
+            ).rowcount
+            gone += n
+            if n < PURGE_CHUNK:
+                return gone
+            await asyncio.sleep(0)
 
     async def report_rows(
         self, since: str, until: str

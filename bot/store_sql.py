@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING
 
 from pydantic_core import to_json
 
+from bot.dbconn import transaction
+
 if TYPE_CHECKING:
     from bot.dialogue.state import State
     from bot.store import Write
@@ -113,8 +115,8 @@ def state_row(write: Write, state: State, lives: Lives) -> tuple[object, ...]:
 def write_turn(db: sqlite3.Connection, write: Write, lives: Lives) -> list[int]:
     """A turn's writes: BEGIN … COMMIT, or nothing at all. Returns the ids of its outbox rows."""
     key = write.key
-    db.execute("BEGIN IMMEDIATE")
-    try:
+    ids: list[int] = []
+    with transaction(db):
         if write.inbox is not None:
             db.execute("DELETE FROM inbox WHERE channel = ? AND update_id = ?", write.inbox)
         if write.forget:
@@ -135,16 +137,11 @@ def write_turn(db: sqlite3.Connection, write: Write, lives: Lives) -> list[int]:
                 " DO UPDATE SET nonce = excluded.nonce",
                 (key, write.confirm),
             )
-        ids: list[int] = []
         if write.outbox:  # one statement; ids grow in the order of the rows (AUTOINCREMENT)
             marks = ", ".join(["(?, ?)"] * len(write.outbox))
             rows = [v for action in write.outbox for v in (key, to_json(action).decode())]
             sql = f"INSERT INTO outbox (key, action) VALUES {marks} RETURNING id"
             ids = sorted(int(row[0]) for row in db.execute(sql, rows).fetchall())
-        db.execute("COMMIT")
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
     return ids
 
 
@@ -152,8 +149,7 @@ def add_inbox(
     db: sqlite3.Connection, channel: str, rows: Sequence[tuple[int, str]], last: int
 ) -> None:
     """Received updates and the channel's cursor, in one transaction."""
-    db.execute("BEGIN IMMEDIATE")
-    try:
+    with transaction(db):
         for update_id, payload in rows:
             db.execute(
                 "INSERT OR IGNORE INTO inbox (channel, update_id, payload) VALUES (?, ?, ?)",
@@ -164,7 +160,3 @@ def add_inbox(
             " value = max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))",
             (f"inbox:{channel}", str(last)),
         )
-        db.execute("COMMIT")
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise

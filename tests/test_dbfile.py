@@ -229,3 +229,43 @@ async def test_an_erasure_waits_for_a_background_checkpoint(tmp_path: Path) -> N
         thread.join()
         await db.close()
     assert all(results), f"{results.count(False)} of 30 erasures left the WAL as it was"
+
+
+async def test_an_erasure_holds_nothing_up_while_a_reader_keeps_its_snapshot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite's busy wait inside the TRUNCATE checkpoint would hold the event loop (5 s) while
+    a reader keeps an old snapshot (another process's report): the erasure retries instead,
+    and the loop goes on meanwhile."""
+    import asyncio
+
+    import bot.dbfile
+
+    monkeypatch.setattr(bot.dbfile, "SCRUB_SECONDS", 0.5)
+    path = tmp_path / "repere.db"
+    db = await open_database(path)
+    await db.execute("CREATE TABLE t (v TEXT)")
+    await db.execute("INSERT INTO t VALUES ('secret')")
+    reader = sqlite3.connect(str(path), isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT * FROM t").fetchall()  # a snapshot held
+    await db.execute("DELETE FROM t")
+    gaps: list[float] = []
+
+    async def ticker() -> None:
+        last = time.monotonic()
+        while True:
+            await asyncio.sleep(0.01)
+            gaps.append(time.monotonic() - last)
+            last = time.monotonic()
+
+    tick = asyncio.create_task(ticker())
+    started = time.monotonic()
+    assert await scrub(db) is False  # the reader won: said, not waited for
+    assert time.monotonic() - started < 2
+    tick.cancel()
+    assert gaps and max(gaps) < 0.3, f"the event loop stalled {max(gaps):.2f} s"
+    reader.execute("COMMIT")
+    reader.close()
+    assert await scrub(db) is True
+    await db.close()

@@ -48,6 +48,50 @@ async def test_purge_rolls_old_events_into_monthly_counts_and_drops_old_handoffs
     await store.close()
 
 
+async def test_a_purge_cut_short_deletes_the_rest_later_without_counting_twice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Old months go in chunks, turns going on in between; a crash after a month's counts are
+    written and before all its events are gone must not count that month twice."""
+    import asyncio
+
+    import bot.records
+
+    async def rolled_up(path: Path, cut_short: bool) -> list[tuple[object, ...]]:
+        store = await SqliteStore.open(path)
+        records = Records(store.db)
+        for n in range(7):  # two old months, several conversations
+            day = date(2024, 9 + n % 2, 3 + n)
+            events = [Event("started"), Event("step", step="need")]
+            await records.add_events(f"p{n}", f"r{n}", "beneficiary", events, day, "23", None)
+        await records.flush()
+        if cut_short:
+            real_sleep = asyncio.sleep
+
+            async def crash(delay: float) -> None:
+                if delay == 0:
+                    raise KeyboardInterrupt  # the process dies between two chunks
+                await real_sleep(delay)
+
+            monkeypatch.setattr(bot.records.asyncio, "sleep", crash)
+            with pytest.raises(KeyboardInterrupt):
+                await records.purge(NOW, Retention())
+            monkeypatch.setattr(bot.records.asyncio, "sleep", real_sleep)
+            assert 0 < await count(store, "events") < 14  # some went, not all
+        gone = await records.purge(NOW, Retention())
+        assert await count(store, "events") == 0 and gone["events"] > 0
+        counts = await store.db.execute_fetchall(
+            "SELECT month, name, step, sum(count) FROM event_counts GROUP BY 1, 2, 3 ORDER BY 1, 2"
+        )
+        await store.close()
+        return [tuple(r) for r in counts]
+
+    monkeypatch.setattr(bot.records, "PURGE_CHUNK", 3)
+    whole = await rolled_up(tmp_path / "a.db", cut_short=False)
+    assert ("2024-09", "started", None, 4) in whole
+    assert await rolled_up(tmp_path / "b.db", cut_short=True) == whole
+
+
 async def test_unconsented_conversations_expire_sooner(tmp_path: Path) -> None:
     from bot.dialogue.state import State
 

@@ -48,9 +48,11 @@ class Jobs:
         queued = 0
         for key in await service.store.due_followups(now):
             queued += await service.follow_up(key, now)
+            await asyncio.sleep(0)  # after a night down, thousands: updates go on in between
         await service.store.expire(now)
         for key in await service.store.due_reminders(now):
             queued += await service.remind(key, now)
+            await asyncio.sleep(0)
         return queued
 
     async def purge(self, now: datetime, force: bool = False) -> dict[str, int]:
