@@ -29,8 +29,6 @@ from bot.catalogue.index import (
     FREE,
     JOBSEEKER_REQUIRED,
     KM_PER_DEG_LAT,
-    LAT_CELL,
-    LON_CELL,
     RSA_ONLY,
     Compact,
     Index,
@@ -40,6 +38,7 @@ from bot.catalogue.index import (
 from bot.catalogue.load import Catalogue
 from bot.catalogue.model import Offer, Theme
 from bot.catalogue.sites import SiteKey
+from bot.nearby import NearCells, cells_by_distance
 
 DEFAULT_RADIUS_KM = 20.0
 MAX_FURTHER_KM = 120.0
@@ -190,6 +189,7 @@ class Matcher:
         self._remote_sorted: dict[str, list[tuple[float, int, int]]] = {}
         self._starts = array("i")  # the next start of each offer today, worked out when met
         self._cells: dict[SiteKey, list[int]] = {}  # a cell's places, in order, once met
+        self._near = NearCells(self.index)  # the cells to search, per question
 
     def _cell_spots(self, key: SiteKey) -> list[int]:
         """The places of one theme in one cell, in order (the grid holds them by point)."""
@@ -291,25 +291,16 @@ class Matcher:
     ) -> None:
         """On-site offers within the radius, nearest cells first, stopping when none can win."""
         lat, lon = profile.place.lat, profile.place.lon
-        kx = KM_PER_DEG_LAT * cos(radians(lat))
-        sites, spot_offer = self.index.sites, self.index.spot_offer
+        spot_offer = self.index.spot_offer
         ceiling = 3.0 * max(weights.values()) + FREE_BONUS
         scale = max(radius, 1.0)
-        for d_min, i, j in _cells_by_distance(lat, lon, radius):
-            if best.on_site and best.floor() >= ceiling - d_min / scale:
+        for cell in self._near.around(lat, lon, radius, tuple(weights.items())):
+            if best.on_site and best.floor() >= ceiling - cell.d_min / scale:
                 break  # nothing further away can enter the top any more
             # the cell's points within reach, nearest first (the best enter the top first,
             # and the bound below then cuts the others short); at one point, the heaviest
             # theme first
-            near: list[tuple[float, int, int, float, array[int]]] = []
-            for rank, (theme, weight) in enumerate(weights.items()):  # heaviest first
-                for p_lat, p_lon, here in sites.get((theme, i, j), ()):
-                    dx, dy = (p_lon - lon) * kx, (p_lat - lat) * KM_PER_DEG_LAT
-                    d = sqrt(dx * dx + dy * dy)
-                    if d <= radius:
-                        near.append((d, rank, len(near), weight, here))
-            near.sort()
-            for d, _rank, _n, weight, here in near:
+            for d, weight, here in cell.points(lat, lon, radius):
                 scaled = d / scale
                 # the best score a place here could have under this theme, computed as a
                 # score is: never below it; offers come in order, so once one cannot enter,
@@ -441,7 +432,7 @@ class Matcher:
         if self._few_spots(themes, profile.place, limit_km):  # few offers: all of them
             consider(s for t in themes for s in index.by_theme.get(t, ()))
             return best
-        for d_min, i, j in _cells_by_distance(lat, lon, limit_km):  # many: nearest cells first
+        for d_min, i, j in cells_by_distance(lat, lon, limit_km):  # many: nearest cells first
             if best is not None and d_min > best:
                 break
             consider(s for t in themes for s in self._cell_spots((t, i, j)))
@@ -468,28 +459,6 @@ class Matcher:
             if p.lat is not None and p.lon is not None
         ]
         return min(exact, default=approx)
-
-
-def _cells_by_distance(lat: float, lon: float, radius: float) -> list[tuple[float, int, int]]:
-    """The cells a circle may touch, with the smallest distance from the centre to each."""
-    kx = KM_PER_DEG_LAT * cos(radians(lat))
-    span_rows, span_cols = cell_span(lat, lon, radius)
-    rows = [(i, _gap(lat, i * LAT_CELL, (i + 1) * LAT_CELL) * KM_PER_DEG_LAT) for i in span_rows]
-    cols = [(j, _gap(lon, j * LON_CELL, (j + 1) * LON_CELL) * kx) for j in span_cols]
-    r2 = radius * radius
-    out = [
-        (sqrt(dy * dy + dx * dx), i, j)
-        for i, dy in rows
-        for j, dx in cols
-        if dy * dy + dx * dx <= r2
-    ]
-    out.sort()
-    return out
-
-
-def _gap(x: float, low: float, high: float) -> float:
-    """How far x lies outside [low, high] (0 inside)."""
-    return low - x if x < low else x - high if x > high else 0.0
 
 
 def eligible(c: Compact, profile: Profile) -> bool:
