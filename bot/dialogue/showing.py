@@ -133,10 +133,12 @@ class Shower:
     def results(
         self, flow: Flow, step: Step, state: State, today: date
     ) -> tuple[State, list[Reply]]:
+        """The page of results, and the state that has shown it: the ids shown kept in the
+        step's answer, and `more` saying whether a next page exists."""
         lang = state.lang
         place = place_answer(flow, state)
         if place is None:  # the flow asks for results before the place: say so, go on
-            return state, [
+            return state.model_copy(update={"more": False}) if state.more else state, [
                 Say(self.msg.get("results_no_place", lang)),
                 Ask(
                     step.id,
@@ -170,7 +172,9 @@ class Shower:
         shown = state.answers.get(step.id)
         seen = list(shown) if isinstance(shown, list) else []
         seen += [s.offer.id for s in page if s.offer.id not in seen]
-        state = state.model_copy(update={"answers": {**state.answers, step.id: seen}})
+        state = state.model_copy(
+            update={"answers": {**state.answers, step.id: seen}, "more": has_more}
+        )
         options = self.options(flow, step, state)
         if not has_more:
             options = tuple(o for o in options if o.id != "more")
