@@ -38,6 +38,7 @@ from bot.catalogue.index import (
 from bot.catalogue.load import Catalogue
 from bot.catalogue.model import Offer, Theme
 from bot.catalogue.sites import SiteKey
+from bot.kept import Kept
 from bot.nearby import NearCells, cells_by_distance
 
 DEFAULT_RADIUS_KM = 20.0
@@ -47,6 +48,8 @@ THEME_WEIGHTS = (1.0, 0.7, 0.5)
 REMOTE_DISTANCE = 0.6  # a remote offer weighs like an on-site one at 60 % of the radius
 SOON_DAYS = 180
 FREE_BONUS = 0.1
+KEPT = 4096  # questions whose distances are kept (then forgotten at once)
+KEPT_SPOTS = 2048  # the longest list of spots whose distances are kept
 
 
 class Travel(StrEnum):
@@ -190,6 +193,12 @@ class Matcher:
         self._starts = array("i")  # the next start of each offer today, worked out when met
         self._cells: dict[SiteKey, list[int]] = {}  # a cell's places, in order, once met
         self._near = NearCells(self.index)  # the cells to search, per question
+        # distances kept: an offer shown from a point; a small catalogue's wider searches
+        self._exact: Kept[tuple[int, float, float], float] = Kept(KEPT)
+        self._spot_km: Kept[tuple[float, float, tuple[int, ...]], list[float]] = Kept(KEPT)
+        self._sorted_spots: Kept[
+            tuple[float, float, tuple[Theme, ...]], list[tuple[float, int]]
+        ] = Kept(KEPT)
 
     def _cell_spots(self, key: SiteKey) -> list[int]:
         """The places of one theme in one cell, in order (the grid holds them by point)."""
@@ -321,12 +330,21 @@ class Matcher:
         spots: list[int],
         best: _Best,
     ) -> None:
-        lat, lon = profile.place.lat, profile.place.lon
-        spot_lat, spot_lon = self.index.spot_lat, self.index.spot_lon
-        for s_idx in spots:
-            d = haversine_km(lat, lon, spot_lat[s_idx], spot_lon[s_idx])
+        for s_idx, d in zip(spots, self._distances(profile.place, spots), strict=True):
             if d <= radius:
                 self._consider(query, today, d / max(radius, 1.0), s_idx, d, best)
+
+    def _distances(self, place: Place, spots: list[int]) -> list[float]:
+        """The great-circle distances from the place to these spots; kept for a short list
+        (a small catalogue's wider searches come back with the same places)."""
+        key = (place.lat, place.lon, tuple(spots)) if len(spots) <= KEPT_SPOTS else None
+        if key is None or (found := self._spot_km.get(key)) is None:
+            lat, lon = place.lat, place.lon
+            spot_lat, spot_lon = self.index.spot_lat, self.index.spot_lon
+            found = [haversine_km(lat, lon, spot_lat[s], spot_lon[s]) for s in spots]
+            if key is not None:
+                self._spot_km.keep(key, found)
+        return found
 
     def _consider(
         self, query: _Query, today: int, scaled: float, s_idx: int, d: float, best: _Best
@@ -384,13 +402,17 @@ class Matcher:
             yield Widening.FURTHER, r, self._spots_around(themes, place, r)
         dep = [s for t in themes for s in self.index.by_department.get((t, place.department), ())]
         yield Widening.DEPARTMENT, inf, dep
-        yield Widening.REGION, inf, [s for t in themes for s in self.index.by_theme.get(t, ())]
+        yield Widening.REGION, inf, self._spots_of(themes)
+
+    def _spots_of(self, themes: tuple[Theme, ...]) -> list[int]:
+        """Every spot of these themes, theme after theme."""
+        return [s for t in themes for s in self.index.by_theme.get(t, ())]
 
     def _spots_around(self, themes: tuple[Theme, ...], place: Place, r: float) -> list[int]:
         """Spots of these themes that may lie within `r` km: from the grid's cells, or, when
         the themes have fewer spots than there are cells to visit, simply all of them."""
         if self._few_spots(themes, place, r):
-            return [s for t in themes for s in self.index.by_theme.get(t, ())]
+            return self._spots_of(themes)
         return [
             s
             for i, j in cells_around(place.lat, place.lon, r)
@@ -429,14 +451,35 @@ class Matcher:
                     if self._eligible(o, query) and self._start(o, today) != NO_START:
                         best = d
 
-        if self._few_spots(themes, profile.place, limit_km):  # few offers: all of them
-            consider(s for t in themes for s in index.by_theme.get(t, ()))
-            return best
+        if self._few_spots(themes, profile.place, limit_km):  # few offers: nearest first
+            for d, s_idx in self._by_distance(lat, lon, themes):
+                if d > limit_km:
+                    break
+                o = spot_offer[s_idx]
+                if self._eligible(o, query) and self._start(o, today) != NO_START:
+                    return d
+            return None
         for d_min, i, j in cells_by_distance(lat, lon, limit_km):  # many: nearest cells first
             if best is not None and d_min > best:
                 break
             consider(s for t in themes for s in self._cell_spots((t, i, j)))
         return best
+
+    def _by_distance(
+        self, lat: float, lon: float, themes: tuple[Theme, ...]
+    ) -> list[tuple[float, int]]:
+        """Every spot of these themes (few) with its distance from the point, nearest first
+        (as `_nearest_eligible` measures it), kept per question."""
+        if (found := self._sorted_spots.get(key := (lat, lon, themes))) is None:
+            kx = KM_PER_DEG_LAT * cos(radians(lat))
+            spot_lat, spot_lon = self.index.spot_lat, self.index.spot_lon
+            found = []
+            for s in self._spots_of(themes):
+                dx, dy = (spot_lon[s] - lon) * kx, (spot_lat[s] - lat) * KM_PER_DEG_LAT
+                found.append((sqrt(dx * dx + dy * dy), s))
+            found.sort()
+            self._sorted_spots.keep(key, found)
+        return found
 
     def _suggestion(self, cand: _Cand, profile: Profile) -> Suggestion:
         score, o, d, commune, start = cand
@@ -453,12 +496,19 @@ class Matcher:
         )
 
     def _exact_distance(self, o: int, place: Place, approx: float) -> float:
-        exact = [
-            haversine_km(place.lat, place.lon, p.lat, p.lon)
-            for p in self.catalogue.offer(o).places
-            if p.lat is not None and p.lon is not None
-        ]
-        return min(exact, default=approx)
+        if (exact := self._exact.get(key := (o, place.lat, place.lon))) is None:
+            exact = self._exact.keep(
+                key,
+                min(
+                    (
+                        haversine_km(place.lat, place.lon, p.lat, p.lon)
+                        for p in self.catalogue.offer(o).places
+                        if p.lat is not None and p.lon is not None
+                    ),
+                    default=inf,
+                ),
+            )
+        return approx if exact == inf else exact
 
 
 def eligible(c: Compact, profile: Profile) -> bool:

@@ -17,6 +17,7 @@ from math import cos, radians, sqrt
 from bot.catalogue.index import KM_PER_DEG_LAT, LAT_CELL, LON_CELL, Index, cell_span
 from bot.catalogue.model import Theme
 from bot.catalogue.sites import Site
+from bot.kept import Kept
 
 # one point within reach: its distance in km, the weight of the theme it was found under, and
 # its places' numbers
@@ -61,15 +62,13 @@ class NearCells:
 
     def __init__(self, index: Index) -> None:
         self.index = index
-        self._kept: dict[tuple[float, float, float, Weights], list[Cell]] = {}
+        self._kept: Kept[tuple[float, float, float, Weights], list[Cell]] = Kept(self.KEPT)
         self._theme_cells: dict[Theme, list[tuple[int, int]]] | None = None
 
     def around(self, lat: float, lon: float, radius: float, weights: Weights) -> list[Cell]:
         key = (lat, lon, radius, weights)
         if (cells := self._kept.get(key)) is None:
-            if len(self._kept) >= self.KEPT:
-                self._kept.clear()
-            cells = self._kept[key] = self._cells(lat, lon, radius, weights)
+            cells = self._kept.keep(key, self._cells(lat, lon, radius, weights))
         return cells
 
     def _cells(self, lat: float, lon: float, radius: float, weights: Weights) -> list[Cell]:

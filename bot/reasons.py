@@ -9,13 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import TypeVar
 
+from bot.kept import Kept
 from bot.matching import MatchResult, Suggestion, Travel, Widening
 from bot.messages import DEFAULT_LANG, Messages
-
-_K = TypeVar("_K")
-_V = TypeVar("_V")
 
 
 def format_date(d: date, messages: Messages, lang: str, today: date | None = None) -> str:
@@ -106,10 +103,10 @@ class Reasons:
 
     def __init__(self, messages: Messages) -> None:
         self.msg = messages
-        self._why: dict[tuple[str, tuple[str, ...], str], str | None] = {}
-        self._where: dict[tuple[object, ...], str] = {}
-        self._cost: dict[tuple[str, str], str | None] = {}
-        self._when: dict[tuple[date | None, str, date], str] = {}
+        self._why: Kept[tuple[str, tuple[str, ...], str], str | None] = Kept(self.KEPT)
+        self._where: Kept[tuple[object, ...], str] = Kept(self.KEPT)
+        self._cost: Kept[tuple[str, str], str | None] = Kept(self.KEPT)
+        self._when: Kept[tuple[date | None, str, date], str] = Kept(self.KEPT)
 
     def __call__(
         self,
@@ -123,29 +120,22 @@ class Reasons:
         m, oid = self.msg, s.offer.id
         if (because := self._why.get(key := (oid, need, lang), "")) == "":
             text = why(s, need, m, lang)
-            because = self._kept(self._why)[key] = (
-                None if text is None else text[:1].upper() + text[1:]
-            )
+            because = self._why.keep(key, None if text is None else text[:1].upper() + text[1:])
         # what `where` reads of the suggestion: the commune only when it says "À Guéret"
         here = s.commune if s.distance_km is not None and s.distance_km < 2 else None
         where_key = (s.distance_km, s.beyond_reach, here, place_name, lang, travel)
         if (there := self._where.get(where_key)) is None:
-            there = self._kept(self._where)[where_key] = where(s, place_name, m, lang, travel)
+            there = self._where.keep(where_key, where(s, place_name, m, lang, travel))
         if (price := self._cost.get(cost_key := (oid, lang), "")) == "":
-            price = self._kept(self._cost)[cost_key] = cost(s, m, lang)
+            price = self._cost.keep(cost_key, cost(s, m, lang))
         start = self.when(s.start, lang, today)
         parts = (because, there, price, start)
         return " · ".join(p for p in parts if p is not None)
 
     def when(self, start: date | None, lang: str, today: date) -> str:
         if (text := self._when.get(key := (start, lang, today))) is None:
-            text = self._kept(self._when)[key] = when(start, self.msg, lang, today)
+            text = self._when.keep(key, when(start, self.msg, lang, today))
         return text
-
-    def _kept(self, memo: dict[_K, _V]) -> dict[_K, _V]:
-        if len(memo) >= self.KEPT:
-            memo.clear()
-        return memo
 
 
 def widening_note(

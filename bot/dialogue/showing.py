@@ -15,6 +15,7 @@ from bot.dialogue.profile import answer_text, build_profile, place_answer
 from bot.dialogue.replies import Ask, Card, Expect, Option, Reply, Results, Say
 from bot.dialogue.state import State
 from bot.dialogue.way_forward import way_forward
+from bot.kept import Kept
 from bot.matching import Profile, Suggestion
 from bot.provenance import updated_line
 from bot.reasons import Reasons, widening_note
@@ -55,7 +56,7 @@ class Shower:
     def __init__(self, resources: Resources) -> None:
         self.res = resources
         self.msg = resources.messages
-        self._pieces: dict[tuple[str, str, bool, str | None], _CardPieces] = {}
+        self._pieces: Kept[tuple[str, str, bool, str | None], _CardPieces] = Kept(CARD_CACHE)
         self.reasons = Reasons(resources.messages)
         self.plain = load_plain_words()
 
@@ -190,9 +191,7 @@ class Shower:
         o: Offer = s.offer
         key = (o.id, lang, s.remote, s.commune)
         if (pieces := self._pieces.get(key)) is None:
-            if len(self._pieces) > CARD_CACHE:
-                self._pieces.clear()
-            pieces = self._pieces[key] = self._card_pieces(s, lang)
+            pieces = self._pieces.keep(key, self._card_pieces(s, lang))
         place = pieces.place
         for_volunteer = None
         if lang != FRENCH:  # "Pour le bénévole : title · where · when · phone", in French
