@@ -31,7 +31,6 @@ from bot.catalogue.index import (
     KM_PER_DEG_LAT,
     RSA_ONLY,
     Compact,
-    Index,
     cell_span,
     cells_around,
 )
@@ -173,11 +172,12 @@ class _Best:
 class _Query:
     """One person's question, as what the scan over the columns compares with."""
 
-    def __init__(self, profile: Profile, weights: dict[Theme, float], index: Index) -> None:
+    def __init__(
+        self, profile: Profile, weights: dict[Theme, float], bits: dict[Theme, int]
+    ) -> None:
         self.age = profile.age
         self.jobseeker_no = profile.jobseeker is False
         self.rsa_no = profile.rsa is False
-        bits = {t: 1 << n for n, t in enumerate(index.themes)}
         # (theme bit, weight), heaviest first: an offer's fit is the first its mask holds
         self.fits = sorted(
             ((bits[t], w) for t, w in weights.items() if t in bits), key=lambda f: -f[1]
@@ -193,6 +193,7 @@ class Matcher:
         self._starts = array("i")  # the next start of each offer today, worked out when met
         self._cells: dict[SiteKey, list[int]] = {}  # a cell's places, in order, once met
         self._near = NearCells(self.index)  # the cells to search, per question
+        self._bits = {t: 1 << n for n, t in enumerate(self.index.themes)}  # bits of a mask
         # distances kept: an offer shown from a point; a small catalogue's wider searches
         self._exact: Kept[tuple[int, float, float], float] = Kept(KEPT)
         self._spot_km: Kept[tuple[float, float, tuple[int, ...]], list[float]] = Kept(KEPT)
@@ -213,7 +214,7 @@ class Matcher:
         weights = {t: THEME_WEIGHTS[min(i, len(THEME_WEIGHTS) - 1)] for i, t in enumerate(themes)}
         today_n = today.toordinal()
         self._new_day(today_n)
-        query = _Query(profile, weights, self.index)
+        query = _Query(profile, weights, self._bits)
         remote = _Best(limit)
         if profile.travel is Travel.HOME:
             self._add_remote(query, weights, today_n, remote)
