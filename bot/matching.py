@@ -165,6 +165,10 @@ class _Best:
         """The `limit`-th best score, or -inf while there are fewer candidates."""
         return self.worst_score
 
+    def full(self) -> bool:
+        """Does the top hold `limit` candidates?"""
+        return len(self._top) >= self.limit
+
     def top(self) -> list[_Cand]:
         return list(self._top)
 
@@ -231,7 +235,11 @@ class Matcher:
                 if wider.on_site:
                     near, widened, radius = wider, step, r
                     break
-        if widened is Widening.NONE or not profile.on_site_need:
+        if widened is Widening.NONE:
+            # remote offers come after those within reach: only when these leave room
+            if not near.full():
+                self._add_remote(query, weights, today_n, remote)
+        elif not profile.on_site_need:
             self._add_remote(query, weights, today_n, remote)
         # on site within reach first; when nothing is within reach, remote offers first
         ordered = (
