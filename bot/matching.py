@@ -320,6 +320,8 @@ class Matcher:
             # theme first
             for d, weight, here in cell.points(lat, lon, radius):
                 scaled = d / scale
+                if best.on_site and best.floor() > ceiling - scaled:
+                    break  # nor any further point of this cell (the next cell may be nearer)
                 # the best score a place here could have under this theme, computed as a
                 # score is: never below it; offers come in order, so once one cannot enter,
                 # none after can. An offer of a heavier theme too scores more, but it was
