@@ -49,6 +49,7 @@ SOON_DAYS = 180
 FREE_BONUS = 0.1
 KEPT = 4096  # questions whose distances are kept (then forgotten at once)
 KEPT_SPOTS = 2048  # the longest list of spots whose distances are kept
+KEPT_RANKED = 200_000  # points (under one theme) whose places are kept ranked by date
 
 
 class Travel(StrEnum):
@@ -197,6 +198,8 @@ class Matcher:
         self._starts = array("i")  # the next start of each offer today, worked out when met
         self._cells: dict[SiteKey, list[int]] = {}  # a cell's places, in order, once met
         self._near = NearCells(self.index)  # the cells to search, per question
+        # a point's places under a theme, ranked by date today (by the grid's array)
+        self._ranked: Kept[int, tuple[array[int], array[float]]] = Kept(KEPT_RANKED)
         self._bits = {t: 1 << n for n, t in enumerate(self.index.themes)}  # bits of a mask
         # distances kept: an offer shown from a point; a small catalogue's wider searches
         self._exact: Kept[tuple[int, float, float], float] = Kept(KEPT)
@@ -254,6 +257,7 @@ class Matcher:
         if today != self._remote_day:  # worked out again once a day
             self._remote_day, self._remote_sorted = today, {}
             self._starts = array("i", [UNKNOWN]) * len(self.index)
+            self._ranked.clear()
 
     def _start(self, o: int, today: int) -> int:
         """The offer's next start today (see next_start), NO_START if nothing is open."""
@@ -322,15 +326,36 @@ class Matcher:
                 scaled = d / scale
                 if best.on_site and best.floor() > ceiling - scaled:
                     break  # nor any further point of this cell (the next cell may be nearer)
-                # the best score a place here could have under this theme, computed as a
-                # score is: never below it; offers come in order, so once one cannot enter,
-                # none after can. An offer of a heavier theme too scores more, but it was
-                # met under that theme, at this same point, just before
-                bound = 3.0 * weight - scaled + FREE_BONUS
-                for s_idx in here:
-                    if best.beaten(bound, spot_offer[s_idx]):
+                # the best score each place here could have under this theme, computed as a
+                # score is (its date's part known today): never below it; places come best
+                # first, so once one cannot enter, none after can. An offer of a heavier
+                # theme too scores more, but it was met under that theme, at this same
+                # point, just before
+                heaviest = 3.0 * weight - scaled
+                places, date_scores = self._by_date(here, today)
+                for s_idx, date_score in zip(places, date_scores, strict=True):
+                    if best.beaten(heaviest + date_score, spot_offer[s_idx]):
                         break
                     self._consider(query, today, scaled, s_idx, d, best)
+
+    def _by_date(self, here: array[int], today: int) -> tuple[array[int], array[float]]:
+        """The places of one point under one theme that are open today, best first by what
+        the date gives their score (then in order), with that part: worked out once a day,
+        so that a search walks the few that can enter the top, not all those before them."""
+        if (found := self._ranked.get(id(here))) is None:
+            spot_offer = self.index.spot_offer
+            rows = []
+            for s_idx in here:
+                o = spot_offer[s_idx]
+                start = self._start(o, today)
+                if start != NO_START:
+                    rows.append((-self._date_score(o, start, today), o, s_idx))
+            rows.sort()
+            found = self._ranked.keep(
+                id(here),
+                (array("I", [r[2] for r in rows]), array("d", [-r[0] for r in rows])),
+            )
+        return found
 
     def _add_spots(
         self,
