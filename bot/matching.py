@@ -50,6 +50,7 @@ FREE_BONUS = 0.1
 KEPT = 4096  # questions whose distances are kept (then forgotten at once)
 KEPT_SPOTS = 2048  # the longest list of spots whose distances are kept
 KEPT_RANKED = 200_000  # points (under one theme) whose places are kept ranked by date
+RANKED = 24  # the places of a point ranked by date (its first ones: see Matcher._by_date)
 
 
 class Travel(StrEnum):
@@ -199,7 +200,7 @@ class Matcher:
         self._cells: dict[SiteKey, list[int]] = {}  # a cell's places, in order, once met
         self._near = NearCells(self.index)  # the cells to search, per question
         # a point's places under a theme, ranked by date today (by the grid's array)
-        self._ranked: Kept[int, tuple[array[int], array[float]]] = Kept(KEPT_RANKED)
+        self._ranked: Kept[int, tuple[array[int], array[float], array[int]]] = Kept(KEPT_RANKED)
         self._bits = {t: 1 << n for n, t in enumerate(self.index.themes)}  # bits of a mask
         # distances kept: an offer shown from a point; a small catalogue's wider searches
         self._exact: Kept[tuple[int, float, float], float] = Kept(KEPT)
@@ -316,45 +317,55 @@ class Matcher:
         spot_offer = self.index.spot_offer
         ceiling = 3.0 * max(weights.values()) + FREE_BONUS
         scale = max(radius, 1.0)
-        for cell in self._near.around(lat, lon, radius, tuple(weights.items())):
-            if best.on_site and best.floor() >= ceiling - cell.d_min / scale:
+        around = self._near.around(lat, lon, radius, tuple(weights.items()))
+        for d_min, i, j in around.cells:
+            if best.on_site and best.floor() >= ceiling - d_min / scale:
                 break  # nothing further away can enter the top any more
             # the cell's points within reach, nearest first (the best enter the top first,
             # and the bound below then cuts the others short); at one point, the heaviest
             # theme first
-            for d, weight, here in cell.points(lat, lon, radius):
+            for d, weight, here in around.points(i, j):
                 scaled = d / scale
                 if best.on_site and best.floor() > ceiling - scaled:
                     break  # nor any further point of this cell (the next cell may be nearer)
-                # the best score each place here could have under this theme, computed as a
-                # score is (its date's part known today): never below it; places come best
-                # first, so once one cannot enter, none after can. An offer of a heavier
-                # theme too scores more, but it was met under that theme, at this same
-                # point, just before
+                # the best score a place here could have under this theme, computed as a
+                # score is: never below it. An offer of a heavier theme too scores more, but
+                # it was met under that theme, at this same point, just before
                 heaviest = 3.0 * weight - scaled
-                places, date_scores = self._by_date(here, today)
-                for s_idx, date_score in zip(places, date_scores, strict=True):
+                if heaviest + FREE_BONUS < best.floor():
+                    continue  # none of them can enter (a later point may be of a heavier theme)
+                head, date_scores, tail = self._by_date(here, today)
+                # the first places, best first by their date's part of the score (known
+                # today): once one cannot enter, none after it in the head can
+                for s_idx, date_score in zip(head, date_scores, strict=True):
                     if best.beaten(heaviest + date_score, spot_offer[s_idx]):
                         break
                     self._consider(query, today, scaled, s_idx, d, best)
+                # the others, in order (of offers after the head's): the same, with the best
+                # date's part any place can have
+                for s_idx in tail:
+                    if best.beaten(heaviest + FREE_BONUS, spot_offer[s_idx]):
+                        break
+                    self._consider(query, today, scaled, s_idx, d, best)
 
-    def _by_date(self, here: array[int], today: int) -> tuple[array[int], array[float]]:
-        """The places of one point under one theme that are open today, best first by what
-        the date gives their score (then in order), with that part: worked out once a day,
-        so that a search walks the few that can enter the top, not all those before them."""
+    def _by_date(self, here: array[int], today: int) -> tuple[array[int], array[float], array[int]]:
+        """The places of one point under one theme: the first RANKED of them that are open
+        today, best first by what the date gives their score (then in order), with that part;
+        and the places after those. Worked out once a day: a search walks the few of the head
+        that can enter the top, not all those before them; ranking a whole point (thousands
+        of offers in a city) would cost more than it saves on the first search of the day."""
         if (found := self._ranked.get(id(here))) is None:
             spot_offer = self.index.spot_offer
             rows = []
-            for s_idx in here:
+            for s_idx in here[:RANKED]:
                 o = spot_offer[s_idx]
                 start = self._start(o, today)
                 if start != NO_START:
                     rows.append((-self._date_score(o, start, today), o, s_idx))
             rows.sort()
-            found = self._ranked.keep(
-                id(here),
-                (array("I", [r[2] for r in rows]), array("d", [-r[0] for r in rows])),
-            )
+            head = array("I", [r[2] for r in rows])
+            date_scores = array("d", [-r[0] for r in rows])
+            found = self._ranked.keep(id(here), (head, date_scores, here[RANKED:]))
         return found
 
     def _add_spots(

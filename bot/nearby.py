@@ -1,12 +1,12 @@
 """The map's cells around a place that hold offers of the themes asked, nearest first.
 
-A search used to work out every cell a circle touches (up to 60 at 40 km) and look each one up
-once per theme, though it mostly stops after the first two: the cells that matter were found
-again on every turn. `NearCells` keeps them per question (place, reach, themes): only the cells
-holding places of those themes, nearest first, each with its places' distances worked out the
-first time the search reaches it. People are placed at a commune's centre, so the same few
-questions come back all day. When the themes have fewer cells in the whole region than the
-circle touches (a small catalogue), only their cells are looked at.
+A search used to work out every cell a circle touches (up to 60 at 40 km) and each visited
+cell's points on every turn, though the cells and their points are the same for the same
+question. `NearCells` keeps them per question (place, reach, themes): the cells nearest first,
+each with its points within reach worked out the first time the search reaches it. People are
+placed at a commune's centre, so the same questions come back all day. When the themes have
+fewer cells in the whole region than the circle touches (a small catalogue), only their cells
+are listed.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from math import cos, radians, sqrt
 
 from bot.catalogue.index import KM_PER_DEG_LAT, LAT_CELL, LON_CELL, Index, cell_span
 from bot.catalogue.model import Theme
-from bot.catalogue.sites import Site
+from bot.catalogue.sites import Site, SiteKey
 from bot.kept import Kept
 
 # one point within reach: its distance in km, the weight of the theme it was found under, and
@@ -26,31 +26,42 @@ Near = tuple[float, float, "array[int]"]
 Weights = tuple[tuple[Theme, float], ...]
 
 
-class Cell:
-    """One cell within reach: its least distance from the place, its places per theme asked
-    (weight, points; heaviest theme first) and, once worked out, its points within reach."""
+class Around:
+    """The cells one question searches: those a circle touches (or, for a small catalogue,
+    those of its themes that it touches), nearest first, and each cell's points within reach,
+    worked out the first time the search reaches the cell."""
 
-    __slots__ = ("d_min", "groups", "near")
+    __slots__ = ("_lat", "_lon", "_near", "_radius", "_sites", "_weights", "cells")
 
-    def __init__(self, d_min: float, groups: list[tuple[float, list[Site]]]) -> None:
-        self.d_min = d_min
-        self.groups = groups
-        self.near: list[Near] | None = None
+    def __init__(
+        self,
+        sites: dict[SiteKey, list[Site]],
+        lat: float,
+        lon: float,
+        radius: float,
+        weights: Weights,
+        cells: list[tuple[float, int, int]],
+    ) -> None:
+        self.cells = cells  # (least distance from the place, row, column), nearest first
+        self._sites, self._lat, self._lon, self._radius = sites, lat, lon, radius
+        self._weights = weights
+        self._near: dict[tuple[int, int], list[Near]] = {}
 
-    def points(self, lat: float, lon: float, radius: float) -> list[Near]:
-        """The cell's points within `radius` km, nearest first; at one point, the heaviest
-        theme first (the order the search relies on: see Matcher._add_near)."""
-        if (near := self.near) is None:
+    def points(self, i: int, j: int) -> list[Near]:
+        """The cell's points within reach, nearest first; at one point, the heaviest theme
+        first (the order the search relies on: see Matcher._add_near)."""
+        if (near := self._near.get((i, j))) is None:
+            lat, lon, radius = self._lat, self._lon, self._radius
             kx = KM_PER_DEG_LAT * cos(radians(lat))
             found: list[tuple[float, int, float, array[int]]] = []
-            for rank, (weight, sites) in enumerate(self.groups):
-                for p_lat, p_lon, here in sites:
+            for rank, (theme, weight) in enumerate(self._weights):
+                for p_lat, p_lon, here in self._sites.get((theme, i, j), ()):
                     dx, dy = (p_lon - lon) * kx, (p_lat - lat) * KM_PER_DEG_LAT
                     d = sqrt(dx * dx + dy * dy)
                     if d <= radius:
                         found.append((d, rank, weight, here))
             found.sort(key=lambda f: (f[0], f[1]))  # stable: a theme's points stay in order
-            near = self.near = [(d, weight, here) for d, _rank, weight, here in found]
+            near = self._near[(i, j)] = [(d, weight, here) for d, _rank, weight, here in found]
         return near
 
 
@@ -62,31 +73,29 @@ class NearCells:
 
     def __init__(self, index: Index) -> None:
         self.index = index
-        self._kept: Kept[tuple[float, float, float, Weights], list[Cell]] = Kept(self.KEPT)
+        self._kept: Kept[tuple[float, float, float, Weights], Around] = Kept(self.KEPT)
         self._theme_cells: dict[Theme, list[tuple[int, int]]] | None = None
 
-    def around(self, lat: float, lon: float, radius: float, weights: Weights) -> list[Cell]:
+    def around(self, lat: float, lon: float, radius: float, weights: Weights) -> Around:
         key = (lat, lon, radius, weights)
-        if (cells := self._kept.get(key)) is None:
-            cells = self._kept.keep(key, self._cells(lat, lon, radius, weights))
-        return cells
+        if (found := self._kept.get(key)) is None:
+            cells = self._cells(lat, lon, radius, weights)
+            found = self._kept.keep(key, Around(self.index.sites, *key, cells))
+        return found
 
-    def _cells(self, lat: float, lon: float, radius: float, weights: Weights) -> list[Cell]:
-        sites = self.index.sites
+    def _cells(
+        self, lat: float, lon: float, radius: float, weights: Weights
+    ) -> list[tuple[float, int, int]]:
         rows, cols = cell_span(lat, lon, radius)
-        theme_cells = self._cells_of_themes()
-        few = [ij for t, _w in weights for ij in theme_cells.get(t, ())]
-        if len(few) < len(rows) * len(cols):  # a small catalogue: its own cells only
-            candidates = sorted({(i, j) for i, j in few if i in rows and j in cols})
+        theme_cells = [self._cells_of_themes().get(t, []) for t, _w in weights]
+        if sum(map(len, theme_cells)) < len(rows) * len(cols):  # a small catalogue
+            candidates = sorted({ij for found in theme_cells for ij in found})
+            candidates = [(i, j) for i, j in candidates if i in rows and j in cols]
         else:
             candidates = [(i, j) for i in rows for j in cols]
-        out: list[tuple[float, int, int, Cell]] = []
-        for d_min, i, j in _distances(lat, lon, radius, candidates):
-            groups = [(weight, found) for t, weight in weights if (found := sites.get((t, i, j)))]
-            if groups:
-                out.append((d_min, i, j, Cell(d_min, groups)))
-        out.sort(key=lambda c: c[:3])
-        return [c for *_key, c in out]
+        out = _distances(lat, lon, radius, candidates)
+        out.sort()
+        return out
 
     def _cells_of_themes(self) -> dict[Theme, list[tuple[int, int]]]:
         if self._theme_cells is None:

@@ -8,7 +8,10 @@ from datetime import timedelta
 from math import cos, radians, sqrt
 from pathlib import Path
 
+import pytest
+
 from bench.synth import ensure_synthetic
+from bot import matching
 from bot.catalogue.gazetteer import Gazetteer, place_of
 from bot.catalogue.index import KM_PER_DEG_LAT
 from bot.catalogue.load import load_catalogue
@@ -49,12 +52,14 @@ def test_a_busy_matcher_answers_as_a_fresh_one(resources: Resources, gazetteer: 
         )
 
 
+@pytest.mark.parametrize("ranked", [3, matching.RANKED])
 def test_the_scan_within_reach_finds_the_top_of_every_place_within_reach(
-    tmp_path: Path, gazetteer: Gazetteer
+    tmp_path: Path, gazetteer: Gazetteer, monkeypatch: pytest.MonkeyPatch, ranked: int
 ) -> None:
     """The scan within reach takes shortcuts (nearest cells first, a point's places best first
     by date, each stopping once nothing after can enter the top): its top is the top of every
     place within reach, each scored. A dense synthetic catalogue, where the shortcuts cut most."""
+    monkeypatch.setattr(matching, "RANKED", ranked)  # 3: most points have places after the head
     directory = ensure_synthetic(tmp_path, 3000)
     catalogue = load_catalogue(directory, gazetteer, cache_dir=tmp_path / "cache")
     index = catalogue.index
