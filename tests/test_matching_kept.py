@@ -11,20 +11,14 @@ from pathlib import Path
 import pytest
 
 from bench.synth import ensure_synthetic
-from bot import matching
+from bot import scoring
 from bot.catalogue.gazetteer import Gazetteer, place_of
 from bot.catalogue.index import KM_PER_DEG_LAT
 from bot.catalogue.load import load_catalogue
-from bot.matching import (
-    THEME_WEIGHTS,
-    TRAVEL_REACH_KM,
-    Matcher,
-    Profile,
-    Travel,
-    _Best,
-    _Query,
-)
+from bot.matching import THEME_WEIGHTS, TRAVEL_REACH_KM, Matcher, Profile, Travel
+from bot.ranking import Top
 from bot.resources import Resources
+from bot.scoring import Query
 from tests.conftest import TODAY
 
 
@@ -52,14 +46,14 @@ def test_a_busy_matcher_answers_as_a_fresh_one(resources: Resources, gazetteer: 
         )
 
 
-@pytest.mark.parametrize("ranked", [3, matching.RANKED])
+@pytest.mark.parametrize("ranked", [3, scoring.RANKED])
 def test_the_scan_within_reach_finds_the_top_of_every_place_within_reach(
     tmp_path: Path, gazetteer: Gazetteer, monkeypatch: pytest.MonkeyPatch, ranked: int
 ) -> None:
     """The scan within reach takes shortcuts (nearest cells first, a point's places best first
     by date, each stopping once nothing after can enter the top): its top is the top of every
     place within reach, each scored. A dense synthetic catalogue, where the shortcuts cut most."""
-    monkeypatch.setattr(matching, "RANKED", ranked)  # 3: most points have places after the head
+    monkeypatch.setattr(scoring, "RANKED", ranked)  # 3: most points have places after the head
     directory = ensure_synthetic(tmp_path, 3000)
     catalogue = load_catalogue(directory, gazetteer, cache_dir=tmp_path / "cache")
     index = catalogue.index
@@ -80,11 +74,11 @@ def test_the_scan_within_reach_finds_the_top_of_every_place_within_reach(
         today = (TODAY + timedelta(days=(n // 100) * 45)).toordinal()
         weights = {t: THEME_WEIGHTS[min(i, 2)] for i, t in enumerate(profile.themes)}
         limit = rnd.choice([3, 4, 7])
-        busy._new_day(today)
-        query = _Query(profile, weights, busy._bits)
-        found = _Best(limit)
-        busy._add_near(profile, query, weights, today, radius, found)
-        every = _Best(limit)  # every place of these themes within reach, none skipped
+        busy.scoring.new_day(today)
+        query = Query(profile.age, profile.jobseeker, profile.rsa, weights, busy._bits)
+        found = Top(limit)
+        busy._add_near(profile, query, weights, radius, found)
+        every = Top(limit)  # every place of these themes within reach, none skipped
         lat, lon = commune.lat, commune.lon
         kx = KM_PER_DEG_LAT * cos(radians(lat))
         for t in profile.themes:
@@ -93,5 +87,5 @@ def test_the_scan_within_reach_finds_the_top_of_every_place_within_reach(
                 dy = (index.spot_lat[s] - lat) * KM_PER_DEG_LAT
                 d = sqrt(dx * dx + dy * dy)
                 if d <= radius:
-                    busy._consider(query, today, d / max(radius, 1.0), s, d, every)
+                    busy.scoring.consider(query, d / max(radius, 1.0), s, d, every)
         assert [c[:2] for c in found.top()] == [c[:2] for c in every.top()]
