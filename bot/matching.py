@@ -45,6 +45,7 @@ THEME_WEIGHTS = (1.0, 0.7, 0.5)
 REMOTE_DISTANCE = 0.6  # a remote offer weighs like an on-site one at 60 % of the radius
 KEPT = 4096  # questions whose distances are kept (then forgotten at once)
 KEPT_SPOTS = 2048  # the longest list of spots whose distances are kept
+KEPT_CIRCLES = 128  # places whose cells within MAX_FURTHER_KM are kept (~40 kB each)
 
 
 class Travel(StrEnum):
@@ -126,6 +127,9 @@ class Matcher:
         self._bits = {t: 1 << n for n, t in enumerate(self.index.themes)}  # bits of a mask
         # distances kept: an offer shown from a point; a small catalogue's wider searches
         self._exact: Kept[tuple[int, float, float], float] = Kept(KEPT)
+        self._circles: Kept[tuple[float, float, float], list[tuple[float, int, int]]] = Kept(
+            KEPT_CIRCLES
+        )
         self._spot_km: Kept[tuple[float, float, tuple[int, ...]], list[float]] = Kept(KEPT)
         self._sorted_spots: Kept[
             tuple[float, float, tuple[Theme, ...]], list[tuple[float, int]]
@@ -344,7 +348,7 @@ class Matcher:
                 if self.scoring.eligible(o, query) and self.scoring.start(o) != NO_START:
                     return d
             return None
-        for d_min, i, j in cells_by_distance(lat, lon, limit_km):  # many: nearest cells first
+        for d_min, i, j in self._circle(lat, lon, limit_km):  # many: nearest cells first
             if best is not None and d_min > best:
                 break
             consider(s for t in themes for s in self._cell_spots((t, i, j)))
@@ -364,6 +368,13 @@ class Matcher:
                 found.append((sqrt(dx * dx + dy * dy), s))
             found.sort()
             self._sorted_spots.keep(key, found)
+        return found
+
+    def _circle(self, lat: float, lon: float, radius: float) -> list[tuple[float, int, int]]:
+        """The cells within `radius` km, nearest first (see cells_by_distance), kept: the
+        search for the nearest offer goes as far as 120 km, some 350 cells."""
+        if (found := self._circles.get(key := (lat, lon, radius))) is None:
+            found = self._circles.keep(key, cells_by_distance(lat, lon, radius))
         return found
 
     def _suggestion(self, cand: Cand, profile: Profile) -> Suggestion:
