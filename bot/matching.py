@@ -16,7 +16,6 @@ Bus and train reach is a plain radius: there is no timetable data to follow the 
 
 from __future__ import annotations
 
-from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -26,28 +25,27 @@ from math import cos, inf, radians, sqrt
 from bot.catalogue.gazetteer import Place
 from bot.catalogue.geo import haversine_km
 from bot.catalogue.index import (
-    FREE,
-    JOBSEEKER_REQUIRED,
     KM_PER_DEG_LAT,
-    LAT_CELL,
-    LON_CELL,
-    RSA_ONLY,
     Compact,
-    Index,
     cell_span,
     cells_around,
 )
 from bot.catalogue.load import Catalogue
 from bot.catalogue.model import Offer, Theme
 from bot.catalogue.sites import SiteKey
+from bot.kept import Kept
+from bot.nearby import NearCells, cells_by_distance
+from bot.ranking import Cand, Top
+from bot.scoring import FREE_BONUS, NO_START, Query, Scoring
 
 DEFAULT_RADIUS_KM = 20.0
 MAX_FURTHER_KM = 120.0
 # Theme weights by rank of the person's need: the first theme asked is worth the most.
 THEME_WEIGHTS = (1.0, 0.7, 0.5)
 REMOTE_DISTANCE = 0.6  # a remote offer weighs like an on-site one at 60 % of the radius
-SOON_DAYS = 180
-FREE_BONUS = 0.1
+KEPT = 4096  # questions whose distances are kept (then forgotten at once)
+KEPT_SPOTS = 2048  # the longest list of spots whose distances are kept
+KEPT_CIRCLES = 128  # places whose cells within MAX_FURTHER_KM are kept (~40 kB each)
 
 
 class Travel(StrEnum):
@@ -118,78 +116,24 @@ class MatchResult:
     radius_km: float = DEFAULT_RADIUS_KM  # the radius finally searched
 
 
-# A ranked candidate: (score, offer index, distance in km or None if remote, commune, start)
-_Cand = tuple[float, int, float | None, str | None, int]
-NO_START = -1  # in the day's memo of next starts: nothing open
-UNKNOWN = -2  # not worked out yet today
-
-
-class _Best:
-    """The best candidates seen so far, one per offer, and the `limit` best of them."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.by_offer: dict[int, _Cand] = {}
-        self.on_site = 0
-        self._top: list[_Cand] = []  # by (score, -offer), best first
-        # the last of the top: a candidate must beat (score, -offer) to enter
-        self.worst_score = -inf
-        self.worst_offer = -1
-
-    def add(self, cand: _Cand) -> None:
-        old = self.by_offer.get(cand[1])
-        if old is not None and cand[0] <= old[0]:
-            return
-        if cand[2] is not None and (old is None or old[2] is None):
-            self.on_site += 1
-        self.by_offer[cand[1]] = cand
-        top = self._top
-        if old is not None and old in top:
-            top.remove(old)
-        elif len(top) >= self.limit and (cand[0], -cand[1]) < (self.worst_score, -self.worst_offer):
-            return
-        at = len(top)  # by (score, -offer), best first: at most `limit` steps
-        while at and (top[at - 1][0], -top[at - 1][1]) < (cand[0], -cand[1]):
-            at -= 1
-        top.insert(at, cand)
-        del top[self.limit :]
-        if len(top) >= self.limit:
-            self.worst_score, self.worst_offer = top[-1][0], top[-1][1]
-
-    def beaten(self, bound: float, offer: int) -> bool:
-        """Can no candidate of `offer` scoring at most `bound` enter the top?"""
-        return bound < self.worst_score or (bound == self.worst_score and offer > self.worst_offer)
-
-    def floor(self) -> float:
-        """The `limit`-th best score, or -inf while there are fewer candidates."""
-        return self.worst_score
-
-    def top(self) -> list[_Cand]:
-        return list(self._top)
-
-
-class _Query:
-    """One person's question, as what the scan over the columns compares with."""
-
-    def __init__(self, profile: Profile, weights: dict[Theme, float], index: Index) -> None:
-        self.age = profile.age
-        self.jobseeker_no = profile.jobseeker is False
-        self.rsa_no = profile.rsa is False
-        bits = {t: 1 << n for n, t in enumerate(index.themes)}
-        # (theme bit, weight), heaviest first: an offer's fit is the first its mask holds
-        self.fits = sorted(
-            ((bits[t], w) for t, w in weights.items() if t in bits), key=lambda f: -f[1]
-        )
-
-
 class Matcher:
     def __init__(self, catalogue: Catalogue) -> None:
         self.catalogue = catalogue
         self.index = catalogue.index
-        self._remote_day = -1
+        self.scoring = Scoring(self.index)
         self._remote_sorted: dict[str, list[tuple[float, int, int]]] = {}
-        self._starts = array("i")  # the next start of each offer today, worked out when met
         self._cells: dict[SiteKey, list[int]] = {}  # a cell's places, in order, once met
+        self._near = NearCells(self.index)  # the cells to search, per question
+        self._bits = {t: 1 << n for n, t in enumerate(self.index.themes)}  # bits of a mask
+        # distances kept: an offer shown from a point; a small catalogue's wider searches
+        self._exact: Kept[tuple[int, float, float], float] = Kept(KEPT)
+        self._circles: Kept[tuple[float, float, float], list[tuple[float, int, int]]] = Kept(
+            KEPT_CIRCLES
+        )
+        self._spot_km: Kept[tuple[float, float, tuple[int, ...]], list[float]] = Kept(KEPT)
+        self._sorted_spots: Kept[
+            tuple[float, float, tuple[Theme, ...]], list[tuple[float, int]]
+        ] = Kept(KEPT)
 
     def _cell_spots(self, key: SiteKey) -> list[int]:
         """The places of one theme in one cell, in order (the grid holds them by point)."""
@@ -203,26 +147,31 @@ class Matcher:
         themes = profile.themes or tuple(sorted({*self.index.by_theme, *self.index.remote}))
         weights = {t: THEME_WEIGHTS[min(i, len(THEME_WEIGHTS) - 1)] for i, t in enumerate(themes)}
         today_n = today.toordinal()
-        self._new_day(today_n)
-        query = _Query(profile, weights, self.index)
-        remote = _Best(limit)
+        if self.scoring.new_day(today_n):
+            self._remote_sorted = {}  # worked out again once a day
+        query = Query(profile.age, profile.jobseeker, profile.rsa, weights, self._bits)
+        remote = Top(limit)
         if profile.travel is Travel.HOME:
-            self._add_remote(query, weights, today_n, remote)
+            self._add_remote(query, weights, remote)
             found = tuple(self._suggestion(c, profile) for c in remote.top())
             return MatchResult(profile, found, Widening.NONE, 0.0)
         radius = profile.radius_km
-        near = _Best(limit)
-        self._add_near(profile, query, weights, today_n, radius, near)
+        near = Top(limit)
+        self._add_near(profile, query, weights, radius, near)
         widened = Widening.NONE
         if not near.on_site:
-            for step, r, spots in self._wider(profile, query, themes, today_n, radius):
-                wider = _Best(limit)
-                self._add_spots(profile, query, today_n, r, spots, wider)
+            for step, r, spots in self._wider(profile, query, themes, radius):
+                wider = Top(limit)
+                self._add_spots(profile, query, r, spots, wider)
                 if wider.on_site:
                     near, widened, radius = wider, step, r
                     break
-        if widened is Widening.NONE or not profile.on_site_need:
-            self._add_remote(query, weights, today_n, remote)
+        if widened is Widening.NONE:
+            # remote offers come after those within reach: only when these leave room
+            if not near.full():
+                self._add_remote(query, weights, remote)
+        elif not profile.on_site_need:
+            self._add_remote(query, weights, remote)
         # on site within reach first; when nothing is within reach, remote offers first
         ordered = (
             near.top() + remote.top() if widened is Widening.NONE else remote.top() + near.top()
@@ -230,52 +179,26 @@ class Matcher:
         found = tuple(self._suggestion(c, profile) for c in ordered[:limit])
         return MatchResult(profile, found, widened, radius)
 
-    # -- one offer -----------------------------------------------------------------------
-
-    def _new_day(self, today: int) -> None:
-        if today != self._remote_day:  # worked out again once a day
-            self._remote_day, self._remote_sorted = today, {}
-            self._starts = array("i", [UNKNOWN]) * len(self.index)
-
-    def _start(self, o: int, today: int) -> int:
-        """The offer's next start today (see next_start), NO_START if nothing is open."""
-        start = self._starts[o]
-        if start == UNKNOWN:
-            found = self.index.next_start(o, today)
-            start = self._starts[o] = NO_START if found is None else found
-        return start
-
-    def _eligible(self, o: int, query: _Query) -> bool:
-        index = self.index
-        if query.age is not None and not (index.age_min[o] <= query.age <= index.age_max[o]):
-            return False
-        flags = index.flags[o]
-        if flags & JOBSEEKER_REQUIRED and query.jobseeker_no:
-            return False
-        return not (flags & RSA_ONLY and query.rsa_no)
-
     # -- candidates ----------------------------------------------------------------------
 
-    def _add_remote(
-        self, query: _Query, weights: dict[Theme, float], today: int, best: _Best
-    ) -> None:
+    def _add_remote(self, query: Query, weights: dict[Theme, float], best: Top) -> None:
         """Remote offers, best first: their score does not depend on the place."""
         for theme, weight in weights.items():
             taken = 0
-            for base, o, start in self._remote_by_theme(theme, today):
+            for base, o, start in self._remote_by_theme(theme):
                 if taken >= best.limit:
                     break
-                if self._eligible(o, query):
+                if self.scoring.eligible(o, query):
                     best.add((3.0 * weight + base, o, None, None, start))
                     taken += 1
 
-    def _remote_by_theme(self, theme: str, today: int) -> list[tuple[float, int, int]]:
+    def _remote_by_theme(self, theme: str) -> list[tuple[float, int, int]]:
         if (ranked := self._remote_sorted.get(theme)) is None:
             ranked = []
             for o in self.index.remote.get(theme, ()):
-                start = self._start(o, today)
+                start = self.scoring.start(o)
                 if start != NO_START:
-                    ranked.append((-REMOTE_DISTANCE + self._date_score(o, start, today), o, start))
+                    ranked.append((-REMOTE_DISTANCE + self.scoring.date_score(o, start), o, start))
             ranked.sort(key=lambda t: (-t[0], t[1]))
             self._remote_sorted[theme] = ranked
         return ranked
@@ -283,100 +206,76 @@ class Matcher:
     def _add_near(
         self,
         profile: Profile,
-        query: _Query,
+        query: Query,
         weights: dict[Theme, float],
-        today: int,
         radius: float,
-        best: _Best,
+        best: Top,
     ) -> None:
         """On-site offers within the radius, nearest cells first, stopping when none can win."""
         lat, lon = profile.place.lat, profile.place.lon
-        kx = KM_PER_DEG_LAT * cos(radians(lat))
-        sites, spot_offer = self.index.sites, self.index.spot_offer
+        spot_offer = self.index.spot_offer
         ceiling = 3.0 * max(weights.values()) + FREE_BONUS
         scale = max(radius, 1.0)
-        for d_min, i, j in _cells_by_distance(lat, lon, radius):
+        around = self._near.around(lat, lon, radius, tuple(weights.items()))
+        for d_min, i, j in around.cells:
             if best.on_site and best.floor() >= ceiling - d_min / scale:
                 break  # nothing further away can enter the top any more
             # the cell's points within reach, nearest first (the best enter the top first,
             # and the bound below then cuts the others short); at one point, the heaviest
             # theme first
-            near: list[tuple[float, int, int, float, array[int]]] = []
-            for rank, (theme, weight) in enumerate(weights.items()):  # heaviest first
-                for p_lat, p_lon, here in sites.get((theme, i, j), ()):
-                    dx, dy = (p_lon - lon) * kx, (p_lat - lat) * KM_PER_DEG_LAT
-                    d = sqrt(dx * dx + dy * dy)
-                    if d <= radius:
-                        near.append((d, rank, len(near), weight, here))
-            near.sort()
-            for d, _rank, _n, weight, here in near:
+            for d, weight, here in around.points(i, j):
                 scaled = d / scale
+                if best.on_site and best.floor() > ceiling - scaled:
+                    break  # nor any further point of this cell (the next cell may be nearer)
                 # the best score a place here could have under this theme, computed as a
-                # score is: never below it; offers come in order, so once one cannot enter,
-                # none after can. An offer of a heavier theme too scores more, but it was
-                # met under that theme, at this same point, just before
-                bound = 3.0 * weight - scaled + FREE_BONUS
-                for s_idx in here:
-                    if best.beaten(bound, spot_offer[s_idx]):
+                # score is: never below it. An offer of a heavier theme too scores more, but
+                # it was met under that theme, at this same point, just before
+                heaviest = 3.0 * weight - scaled
+                if heaviest + FREE_BONUS < best.floor():
+                    continue  # none of them can enter (a later point may be of a heavier theme)
+                head, date_scores, tail = self.scoring.by_date(here)
+                # the first places, best first by their date's part of the score (known
+                # today): once one cannot enter, none after it in the head can
+                for s_idx, date_score in zip(head, date_scores, strict=True):
+                    if best.beaten(heaviest + date_score, spot_offer[s_idx]):
                         break
-                    self._consider(query, today, scaled, s_idx, d, best)
+                    self.scoring.consider(query, scaled, s_idx, d, best)
+                # the others, in order (of offers after the head's): the same, with the best
+                # date's part any place can have
+                for s_idx in tail:
+                    if best.beaten(heaviest + FREE_BONUS, spot_offer[s_idx]):
+                        break
+                    self.scoring.consider(query, scaled, s_idx, d, best)
 
     def _add_spots(
         self,
         profile: Profile,
-        query: _Query,
-        today: int,
+        query: Query,
         radius: float,
         spots: list[int],
-        best: _Best,
+        best: Top,
     ) -> None:
-        lat, lon = profile.place.lat, profile.place.lon
-        spot_lat, spot_lon = self.index.spot_lat, self.index.spot_lon
-        for s_idx in spots:
-            d = haversine_km(lat, lon, spot_lat[s_idx], spot_lon[s_idx])
+        for s_idx, d in zip(spots, self._distances(profile.place, spots), strict=True):
             if d <= radius:
-                self._consider(query, today, d / max(radius, 1.0), s_idx, d, best)
+                self.scoring.consider(query, d / max(radius, 1.0), s_idx, d, best)
 
-    def _consider(
-        self, query: _Query, today: int, scaled: float, s_idx: int, d: float, best: _Best
-    ) -> None:
-        """One place of one offer, `d` km away (`scaled`: over the radius). What _eligible,
-        _start and _date_score say, written out: this runs a hundred times a query."""
-        index = self.index
-        o = index.spot_offer[s_idx]
-        age = query.age
-        if age is not None and not (index.age_min[o] <= age <= index.age_max[o]):
-            return
-        flags = index.flags[o]
-        if (flags & JOBSEEKER_REQUIRED and query.jobseeker_no) or (
-            flags & RSA_ONLY and query.rsa_no
-        ):
-            return
-        start = self._starts[o]
-        if start == UNKNOWN:
-            start = self._start(o, today)
-        if start == NO_START:
-            return
-        mask = index.theme_mask[o]
-        fit = 0.0
-        for bit, weight in query.fits:
-            if mask & bit:
-                fit = weight
-                break
-        soon = min(max(start - today, 0) / SOON_DAYS, 1.0) if start else 0.0
-        score = 3.0 * fit - scaled + (-0.6 * soon + (FREE_BONUS if flags & FREE else 0.0))
-        best.add((score, o, d, index.communes[index.spot_commune[s_idx]], start))
-
-    def _date_score(self, o: int, start: int, today: int) -> float:
-        soon = min(max(start - today, 0) / SOON_DAYS, 1.0) if start else 0.0
-        return -0.6 * soon + (FREE_BONUS if self.index.flags[o] & FREE else 0.0)
+    def _distances(self, place: Place, spots: list[int]) -> list[float]:
+        """The great-circle distances from the place to these spots; kept for a short list
+        (a small catalogue's wider searches come back with the same places)."""
+        key = (place.lat, place.lon, tuple(spots)) if len(spots) <= KEPT_SPOTS else None
+        if key is None or (found := self._spot_km.get(key)) is None:
+            lat, lon = place.lat, place.lon
+            spot_lat, spot_lon = self.index.spot_lat, self.index.spot_lon
+            found = [haversine_km(lat, lon, spot_lat[s], spot_lon[s]) for s in spots]
+            if key is not None:
+                self._spot_km.keep(key, found)
+        return found
 
     def _wider(
         self,
         profile: Profile,
-        query: _Query,
+        query: Query,
         themes: tuple[Theme, ...],
-        today: int,
         radius: float,
     ) -> Iterator[tuple[Widening, float, list[int]]]:
         """The next search worth making: (step, radius used for scoring, spots).
@@ -385,7 +284,7 @@ class Matcher:
         eligible offer tells at once which doubling will find something.
         """
         place = profile.place
-        nearest = self._nearest_eligible(profile, query, themes, today, MAX_FURTHER_KM)
+        nearest = self._nearest_eligible(profile, query, themes, MAX_FURTHER_KM)
         if nearest is not None:
             r = radius
             while r < nearest:
@@ -393,13 +292,17 @@ class Matcher:
             yield Widening.FURTHER, r, self._spots_around(themes, place, r)
         dep = [s for t in themes for s in self.index.by_department.get((t, place.department), ())]
         yield Widening.DEPARTMENT, inf, dep
-        yield Widening.REGION, inf, [s for t in themes for s in self.index.by_theme.get(t, ())]
+        yield Widening.REGION, inf, self._spots_of(themes)
+
+    def _spots_of(self, themes: tuple[Theme, ...]) -> list[int]:
+        """Every spot of these themes, theme after theme."""
+        return [s for t in themes for s in self.index.by_theme.get(t, ())]
 
     def _spots_around(self, themes: tuple[Theme, ...], place: Place, r: float) -> list[int]:
         """Spots of these themes that may lie within `r` km: from the grid's cells, or, when
         the themes have fewer spots than there are cells to visit, simply all of them."""
         if self._few_spots(themes, place, r):
-            return [s for t in themes for s in self.index.by_theme.get(t, ())]
+            return self._spots_of(themes)
         return [
             s
             for i, j in cells_around(place.lat, place.lon, r)
@@ -415,9 +318,8 @@ class Matcher:
     def _nearest_eligible(
         self,
         profile: Profile,
-        query: _Query,
+        query: Query,
         themes: tuple[Theme, ...],
-        today: int,
         limit_km: float,
     ) -> float | None:
         """Distance to the nearest on-site offer this person could join, within `limit_km`."""
@@ -435,19 +337,47 @@ class Matcher:
                 d = sqrt(dx * dx + dy * dy)
                 if d <= limit_km and (best is None or d < best):
                     o = spot_offer[s_idx]
-                    if self._eligible(o, query) and self._start(o, today) != NO_START:
+                    if self.scoring.eligible(o, query) and self.scoring.start(o) != NO_START:
                         best = d
 
-        if self._few_spots(themes, profile.place, limit_km):  # few offers: all of them
-            consider(s for t in themes for s in index.by_theme.get(t, ()))
-            return best
-        for d_min, i, j in _cells_by_distance(lat, lon, limit_km):  # many: nearest cells first
+        if self._few_spots(themes, profile.place, limit_km):  # few offers: nearest first
+            for d, s_idx in self._by_distance(lat, lon, themes):
+                if d > limit_km:
+                    break
+                o = spot_offer[s_idx]
+                if self.scoring.eligible(o, query) and self.scoring.start(o) != NO_START:
+                    return d
+            return None
+        for d_min, i, j in self._circle(lat, lon, limit_km):  # many: nearest cells first
             if best is not None and d_min > best:
                 break
             consider(s for t in themes for s in self._cell_spots((t, i, j)))
         return best
 
-    def _suggestion(self, cand: _Cand, profile: Profile) -> Suggestion:
+    def _by_distance(
+        self, lat: float, lon: float, themes: tuple[Theme, ...]
+    ) -> list[tuple[float, int]]:
+        """Every spot of these themes (few) with its distance from the point, nearest first
+        (as `_nearest_eligible` measures it), kept per question."""
+        if (found := self._sorted_spots.get(key := (lat, lon, themes))) is None:
+            kx = KM_PER_DEG_LAT * cos(radians(lat))
+            spot_lat, spot_lon = self.index.spot_lat, self.index.spot_lon
+            found = []
+            for s in self._spots_of(themes):
+                dx, dy = (spot_lon[s] - lon) * kx, (spot_lat[s] - lat) * KM_PER_DEG_LAT
+                found.append((sqrt(dx * dx + dy * dy), s))
+            found.sort()
+            self._sorted_spots.keep(key, found)
+        return found
+
+    def _circle(self, lat: float, lon: float, radius: float) -> list[tuple[float, int, int]]:
+        """The cells within `radius` km, nearest first (see cells_by_distance), kept: the
+        search for the nearest offer goes as far as 120 km, some 350 cells."""
+        if (found := self._circles.get(key := (lat, lon, radius))) is None:
+            found = self._circles.keep(key, cells_by_distance(lat, lon, radius))
+        return found
+
+    def _suggestion(self, cand: Cand, profile: Profile) -> Suggestion:
         score, o, d, commune, start = cand
         if d is not None:  # the great-circle distance, for the few that are shown
             d = self._exact_distance(o, profile.place, d)
@@ -462,34 +392,19 @@ class Matcher:
         )
 
     def _exact_distance(self, o: int, place: Place, approx: float) -> float:
-        exact = [
-            haversine_km(place.lat, place.lon, p.lat, p.lon)
-            for p in self.catalogue.offer(o).places
-            if p.lat is not None and p.lon is not None
-        ]
-        return min(exact, default=approx)
-
-
-def _cells_by_distance(lat: float, lon: float, radius: float) -> list[tuple[float, int, int]]:
-    """The cells a circle may touch, with the smallest distance from the centre to each."""
-    kx = KM_PER_DEG_LAT * cos(radians(lat))
-    span_rows, span_cols = cell_span(lat, lon, radius)
-    rows = [(i, _gap(lat, i * LAT_CELL, (i + 1) * LAT_CELL) * KM_PER_DEG_LAT) for i in span_rows]
-    cols = [(j, _gap(lon, j * LON_CELL, (j + 1) * LON_CELL) * kx) for j in span_cols]
-    r2 = radius * radius
-    out = [
-        (sqrt(dy * dy + dx * dx), i, j)
-        for i, dy in rows
-        for j, dx in cols
-        if dy * dy + dx * dx <= r2
-    ]
-    out.sort()
-    return out
-
-
-def _gap(x: float, low: float, high: float) -> float:
-    """How far x lies outside [low, high] (0 inside)."""
-    return low - x if x < low else x - high if x > high else 0.0
+        if (exact := self._exact.get(key := (o, place.lat, place.lon))) is None:
+            exact = self._exact.keep(
+                key,
+                min(
+                    (
+                        haversine_km(place.lat, place.lon, p.lat, p.lon)
+                        for p in self.catalogue.offer(o).places
+                        if p.lat is not None and p.lon is not None
+                    ),
+                    default=inf,
+                ),
+            )
+        return approx if exact == inf else exact
 
 
 def eligible(c: Compact, profile: Profile) -> bool:

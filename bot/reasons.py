@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+from bot.kept import Kept
 from bot.matching import MatchResult, Suggestion, Travel, Widening
 from bot.messages import DEFAULT_LANG, Messages
 
@@ -55,6 +56,23 @@ def where(
     return f"{text}, {messages.get(how, lang)}" if _known(messages, how) else text
 
 
+def cost(s: Suggestion, messages: Messages, lang: str) -> str | None:
+    """ "gratuit", "25 €", or None when the price is not known."""
+    price = s.offer.cost
+    if price.free:
+        return messages.get("reason_free", lang)
+    if price.price_eur is not None:
+        return messages.get("reason_price", lang, price=f"{price.price_eur:g}")
+    return None
+
+
+def when(start: date | None, messages: Messages, lang: str, today: date) -> str:
+    """ "commence le 3 février", or "on peut commencer à tout moment"."""
+    if start is None:
+        return messages.get("reason_anytime", lang)
+    return messages.get("reason_starts", lang, date=format_date(start, messages, lang, today))
+
+
 def reason(
     s: Suggestion,
     place_name: str,
@@ -66,22 +84,58 @@ def reason(
 ) -> str:
     """ "Pour lire, écrire et compter · À 12 km de Guéret, en bus · gratuit · commence le 3
     février"."""
-    parts: list[str] = []
-    if (because := why(s, need, messages, lang)) is not None:
-        parts.append(because[:1].upper() + because[1:])
-    parts.append(where(s, place_name, messages, lang, travel))
-    cost = s.offer.cost
-    if cost.free:
-        parts.append(messages.get("reason_free", lang))
-    elif cost.price_eur is not None:
-        parts.append(messages.get("reason_price", lang, price=f"{cost.price_eur:g}"))
-    if s.start is None:
-        parts.append(messages.get("reason_anytime", lang))
-    else:
-        parts.append(
-            messages.get("reason_starts", lang, date=format_date(s.start, messages, lang, today))
-        )
-    return " · ".join(parts)
+    because = why(s, need, messages, lang)
+    parts = [
+        None if because is None else because[:1].upper() + because[1:],
+        where(s, place_name, messages, lang, travel),
+        cost(s, messages, lang),
+        when(s.start, messages, lang, today),
+    ]
+    return " · ".join(p for p in parts if p is not None)
+
+
+class Reasons:
+    """`reason`, its pieces kept: a results turn writes three reasons, and each piece (why an
+    offer fits a need, a distance from a place, a price, a date) comes back turn after turn.
+    Each memo is emptied when it reaches KEPT entries: memory stays flat."""
+
+    KEPT = 20_000
+
+    def __init__(self, messages: Messages) -> None:
+        self.msg = messages
+        self._why: Kept[tuple[str, tuple[str, ...], str], str | None] = Kept(self.KEPT)
+        self._where: Kept[tuple[object, ...], str] = Kept(self.KEPT)
+        self._cost: Kept[tuple[str, str], str | None] = Kept(self.KEPT)
+        self._when: Kept[tuple[date | None, str, date], str] = Kept(self.KEPT)
+
+    def __call__(
+        self,
+        s: Suggestion,
+        place_name: str,
+        today: date,
+        lang: str,
+        need: tuple[str, ...],
+        travel: Travel | None,
+    ) -> str:
+        m, oid = self.msg, s.offer.id
+        if (because := self._why.get(key := (oid, need, lang), "")) == "":
+            text = why(s, need, m, lang)
+            because = self._why.keep(key, None if text is None else text[:1].upper() + text[1:])
+        # what `where` reads of the suggestion: the commune only when it says "À Guéret"
+        here = s.commune if s.distance_km is not None and s.distance_km < 2 else None
+        where_key = (s.distance_km, s.beyond_reach, here, place_name, lang, travel)
+        if (there := self._where.get(where_key)) is None:
+            there = self._where.keep(where_key, where(s, place_name, m, lang, travel))
+        if (price := self._cost.get(cost_key := (oid, lang), "")) == "":
+            price = self._cost.keep(cost_key, cost(s, m, lang))
+        start = self.when(s.start, lang, today)
+        parts = (because, there, price, start)
+        return " · ".join(p for p in parts if p is not None)
+
+    def when(self, start: date | None, lang: str, today: date) -> str:
+        if (text := self._when.get(key := (start, lang, today))) is None:
+            text = self._when.keep(key, when(start, self.msg, lang, today))
+        return text
 
 
 def widening_note(

@@ -105,6 +105,8 @@ class AnswerKinds(PlaceAnswers):
         return self._enter(flow, state, [], today)  # info: nothing to answer
 
     def _choice(self, flow: Flow, step: Step, state: State, inp: Input, today: date) -> Turn:
+        if inp.choice is not None and _tapped(flow, step, state, inp.choice):
+            return self._accept(flow, step, state, inp.choice, today)  # no buttons to build
         options = self.show.options(flow, step, state)
         if step.kind is Kind.RESULTS and not state.more:  # "Voir plus" only when more exists
             options = tuple(o for o in options if o.id != "more")
@@ -247,3 +249,12 @@ class AnswerKinds(PlaceAnswers):
         if inp.choice == "other":
             return self._enter(flow, clear, [], today)
         return self._answer(flow, step, clear, inp, today)
+
+
+def _tapped(flow: Flow, step: Step, state: State, choice: str) -> bool:
+    """Is `choice` one of the buttons the step shows (a choice, or the results' buttons)?"""
+    if step.kind is Kind.CHOICE:
+        return choice in flow.choice_by_id.get(step.id, {})
+    if step.kind is Kind.RESULTS:  # "Voir plus" only when more exists
+        return choice == "continue" or (choice == "more" and state.more)
+    return False

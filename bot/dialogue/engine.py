@@ -226,8 +226,8 @@ class Engine(AnswerKinds):
         keep = state.keep
         if choice is not None and choice.data.keep is not None:
             keep = choice.data.keep
-        moved = state.model_copy(update={"lang": lang, "keep": keep})
-        moved = self._advance(flow, moved, step, answers, jump=choice.next if choice else None)
+        jump = choice.next if choice else None
+        moved = self._advance(flow, state, step, answers, jump, {"lang": lang, "keep": keep})
         said: list[Reply] = []
         if choice is not None and choice.data.followup and keep and flow.followup is not None:
             said.append(PlanFollowUp(flow.followup.after_days))
@@ -243,7 +243,10 @@ class Engine(AnswerKinds):
         step: Step,
         answers: dict[str, Answer],
         jump: str | None = None,
+        settings: dict[str, Any] | None = None,
     ) -> State:
+        """The state once `step` is answered: `answers`, the step in the history, the next
+        step; `settings` (language, consent) changed in the same copy."""
         history = [*state.history, step.id]
         target = jump or next_step(step, self._with_facts(flow, step, state, answers))
         if state.editing and step.kind in _ASKING:
@@ -255,26 +258,11 @@ class Engine(AnswerKinds):
                 if not (flow.has_step(k) and flow.step(k).kind is Kind.RESULTS)
             }
         if target is None:
-            return state.model_copy(
-                update={
-                    "answers": answers,
-                    "history": history,
-                    "done": True,
-                    "pending": None,
-                    "editing": False,
-                }
-            )
-        return state.model_copy(
-            update={
-                "answers": answers,
-                "history": history,
-                "step": target,
-                "pending": None,
-                "editing": False,
-                "page": 0,
-                "misses": 0,
-            }
-        )
+            update: dict[str, Any] = {"done": True}
+        else:
+            update = {"step": target, "page": 0, "misses": 0}
+        update |= {"answers": answers, "history": history, "pending": None, "editing": False}
+        return state.model_copy(update=update | settings if settings else update)
 
     def _with_facts(
         self, flow: Flow, step: Step, state: State, answers: dict[str, Answer]
@@ -324,9 +312,8 @@ class Engine(AnswerKinds):
                 continue
             if step.kind is Kind.RESULTS:
                 state, shown = self.show.results(flow, step, state, today)
-                more = any(o.id == "more" for r in shown if isinstance(r, Ask) for o in r.options)
                 replies.extend(shown)
-                return Turn(state.model_copy(update={"more": more}), replies)
+                return Turn(state, replies)
             if step.kind is Kind.SUMMARY:
                 replies.extend(self.show.summary(flow, step, state, today))
                 return Turn(state, replies)

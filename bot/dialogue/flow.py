@@ -163,6 +163,22 @@ class Flow(Strict):
         # a plain instance attribute once computed: reading it costs a dict look-up
         return {s.id: s for s in self.steps}
 
+    @cached_property
+    def choice_by_id(self) -> dict[str, dict[str, Choice]]:
+        """Each step's choices by id (the steps with choices only): what an answer picked."""
+        return {s.id: {c.id: c for c in s.choices} for s in self.steps if s.choices}
+
+    @cached_property
+    def age_steps(self) -> tuple[Step, ...]:
+        """The steps that may give the age itself: a number step `age`, or choices of ages
+        (bands on which an exact age can be typed), in the flow's order."""
+        return tuple(
+            s
+            for s in self.steps
+            if (s.kind is Kind.NUMBER and s.id == "age")
+            or any(c.data.ages or c.data.age for c in s.choices)
+        )
+
     def step(self, step_id: str) -> Step:
         return self._by_id[step_id]
 

@@ -7,33 +7,40 @@ from typing import Any
 from bot.catalogue.gazetteer import Place
 from bot.catalogue.model import Theme
 from bot.dialogue.flow import ChoiceData, Flow, Kind, Step, ThemeRule
-from bot.dialogue.state import EXACT, Answer, State, exact_answer
+from bot.dialogue.state import Answer, State, exact_answer
 from bot.matching import DEFAULT_RADIUS_KM, TRAVEL_REACH_KM, Profile, Travel
 
 
 def matches(when: dict[str, str | list[str]], answers: dict[str, Answer]) -> bool:
     """Every key's answer is one of the accepted choice ids (a list answer: any of them)."""
     for key, accepted in when.items():
-        wanted = {accepted} if isinstance(accepted, str) else set(accepted)
         given = answers.get(key)
-        if isinstance(given, list):
-            if not wanted.intersection(given):
+        if isinstance(accepted, str):
+            if not (given == accepted or (isinstance(given, list) and accepted in given)):
                 return False
-        elif given not in wanted:
+        elif isinstance(given, list):
+            if not any(g in accepted for g in given):
+                return False
+        elif given not in accepted:
             return False
     return True
 
 
 def chosen_data(flow: Flow, state: State) -> list[ChoiceData]:
-    """The data of every choice made, in the order the steps were answered."""
+    """The data of every choice made, in the order the steps were answered (at one step of
+    several choices, in the step's order)."""
     out: list[ChoiceData] = []
-    for step_id in dict.fromkeys([*state.history, *state.answers]):
-        if not flow.has_step(step_id):
+    answers = state.answers
+    by_step = flow.choice_by_id
+    for step_id in dict.fromkeys([*state.history, *answers]):
+        choices = by_step.get(step_id)
+        if choices is None:  # a step without choices (or gone from the flow)
             continue
-        step = flow.step(step_id)
-        answer = state.answers.get(step_id)
-        ids = answer if isinstance(answer, list) else [answer]
-        out.extend(c.data for c in step.choices if c.id in ids)
+        answer = answers.get(step_id)
+        if isinstance(answer, list):
+            out.extend(c.data for c in choices.values() if c.id in answer)
+        elif isinstance(answer, str) and (choice := choices.get(answer)) is not None:
+            out.append(choice.data)
     return out
 
 
@@ -43,11 +50,11 @@ def themes_for(rules: list[ThemeRule], flow: Flow, state: State) -> tuple[Theme,
             continue
         if rule.themes:
             return tuple(rule.themes)
-        if rule.themes_from and flow.has_step(rule.themes_from):
-            step = flow.step(rule.themes_from)
-            answer = state.answers.get(rule.themes_from)
+        choices = flow.choice_by_id.get(rule.themes_from or "")
+        if choices is not None:
+            answer = state.answers.get(rule.themes_from or "")
             ids = answer if isinstance(answer, list) else [answer]
-            themes = [t for c in step.choices if c.id in ids for t in c.data.themes]
+            themes = [t for c in choices.values() if c.id in ids for t in c.data.themes]
             if themes:
                 return tuple(dict.fromkeys(themes))
     return ()
@@ -78,14 +85,12 @@ def build_profile(flow: Flow, step: Step, state: State, place: Place) -> Profile
         jobseeker = data.jobseeker if data.jobseeker is not None else jobseeker
         rsa = data.rsa if data.rsa is not None else rsa
     answers = state.answers
-    for s in flow.steps:  # a number step may give the age itself
-        if s.id not in answers and s.id + EXACT not in answers:
-            continue  # not answered: nothing to read (most steps, on every results turn)
+    for s in flow.age_steps:  # a number step may give the age itself
         if s.kind is Kind.NUMBER and s.id == "age" and isinstance(answers.get(s.id), int):
             age = int(answers[s.id])  # type: ignore[arg-type]
         # an age typed on a step of bands ("19" on 18-25): the exact age decides eligibility
         exact = exact_answer(answers, s.id)
-        if exact is not None and any(c.data.ages or c.data.age for c in s.choices):
+        if exact is not None and s.choices:  # its choices are bands of ages
             age = exact
     themes = themes_for(step.themes, flow, state)
     return Profile(place, themes, age, jobseeker, rsa, radius, travel)

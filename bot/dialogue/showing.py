@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -14,16 +15,17 @@ from bot.dialogue.profile import answer_text, build_profile, place_answer
 from bot.dialogue.replies import Ask, Card, Expect, Option, Reply, Results, Say
 from bot.dialogue.state import State
 from bot.dialogue.way_forward import way_forward
+from bot.kept import Kept
 from bot.matching import Profile, Suggestion
 from bot.provenance import updated_line
-from bot.reasons import format_date, reason, widening_note
+from bot.reasons import Reasons, widening_note
 from bot.resources import Resources
 
 PAGE = 3
 CARD_LINES = 7  # a card: title, summary, reason, then labelled lines up to this many in all
 FRENCH = "fr"
 SEARCH_FOUND = {"none": "near"}  # Widening -> the `search` event's value (else its own name)
-CARD_CACHE = 20_000  # cards' labelled lines kept, by (offer, language, place)
+CARD_CACHE = 20_000  # cards' fixed pieces kept, by (offer, language, place)
 _EXPECTS: dict[Kind, Expect] = {
     Kind.CHOICE: "choice",
     Kind.YESNO: "choice",
@@ -37,11 +39,25 @@ _EXPECTS: dict[Kind, Expect] = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class _CardPieces:
+    place: Location | None
+    title: str
+    summary: str
+    lines: tuple[tuple[str, str], ...]
+    themes: tuple[str, ...]
+    languages: tuple[str, ...]
+    volunteer_label: str
+    volunteer_head: tuple[str, str]  # title, address
+    contact: str | None
+
+
 class Shower:
     def __init__(self, resources: Resources) -> None:
         self.res = resources
         self.msg = resources.messages
-        self._lines: dict[tuple[str, str, int], tuple[tuple[str, str], ...]] = {}
+        self._pieces: Kept[tuple[str, str, bool, str | None], _CardPieces] = Kept(CARD_CACHE)
+        self.reasons = Reasons(resources.messages)
         self.plain = load_plain_words()
 
     # -- questions ----------------------------------------------------------------------------
@@ -118,10 +134,12 @@ class Shower:
     def results(
         self, flow: Flow, step: Step, state: State, today: date
     ) -> tuple[State, list[Reply]]:
+        """The page of results, and the state that has shown it: the ids shown kept in the
+        step's answer, and `more` saying whether a next page exists."""
         lang = state.lang
         place = place_answer(flow, state)
         if place is None:  # the flow asks for results before the place: say so, go on
-            return state, [
+            return state.model_copy(update={"more": False}) if state.more else state, [
                 Say(self.msg.get("results_no_place", lang)),
                 Ask(
                     step.id,
@@ -155,7 +173,9 @@ class Shower:
         shown = state.answers.get(step.id)
         seen = list(shown) if isinstance(shown, list) else []
         seen += [s.offer.id for s in page if s.offer.id not in seen]
-        state = state.model_copy(update={"answers": {**state.answers, step.id: seen}})
+        state = state.model_copy(
+            update={"answers": {**state.answers, step.id: seen}, "more": has_more}
+        )
         options = self.options(flow, step, state)
         if not has_more:
             options = tuple(o for o in options if o.id != "more")
@@ -169,52 +189,56 @@ class Shower:
 
     def card(self, s: Suggestion, profile: Profile, lang: str, today: date) -> Card:
         o: Offer = s.offer
+        key = (o.id, lang, s.remote, s.commune)
+        if (pieces := self._pieces.get(key)) is None:
+            pieces = self._pieces.keep(key, self._card_pieces(s, lang))
+        place = pieces.place
+        for_volunteer = None
+        if lang != FRENCH:  # "Pour le bénévole : title · where · when · phone", in French
+            when = self.reasons.when(s.start, FRENCH, today)
+            parts = (*pieces.volunteer_head, when, pieces.contact)
+            for_volunteer = pieces.volunteer_label + " " + " · ".join(p for p in parts if p)
+        return Card(
+            offer_id=o.id,
+            title=pieces.title,
+            reason=self.reasons(s, profile.place.name, today, lang, profile.themes, profile.travel),
+            themes=pieces.themes,
+            distance_km=s.distance_km,
+            commune=s.commune,
+            lines=pieces.lines,
+            phone=o.contact.phone,
+            lat=place.lat if place else None,
+            lon=place.lon if place else None,
+            languages=pieces.languages,
+            summary=pieces.summary,
+            for_volunteer=for_volunteer,
+        )
+
+    def _card_pieces(self, s: Suggestion, lang: str) -> _CardPieces:
+        """What a card of this offer shows that does not change from one search to the next,
+        in this language, for the place the distance was measured to."""
+        o = s.offer
         place = None
         if not s.remote and o.places:  # the place the distance was measured to
             place = next(
                 (p for p in o.places if self._commune_name(p.insee) == s.commune), o.places[0]
             )
-        where = -1 if place is None else o.places.index(place)
-        key = (o.id, lang, where)
-        lines = self._lines.get(key)
-        if lines is None:
-            if len(self._lines) > CARD_CACHE:
-                self._lines.clear()
-            lines = self._lines[key] = self._card_lines(o, lang, place)
         title = self.plain(o.title)
-        return Card(
-            offer_id=o.id,
+        return _CardPieces(
+            place=place,
             title=title,
-            reason=reason(
-                s, profile.place.name, self.msg, today, lang, profile.themes, profile.travel
-            ),
-            themes=tuple(o.themes),
-            distance_km=s.distance_km,
-            commune=s.commune,
-            lines=lines,
-            phone=o.contact.phone,
-            lat=place.lat if place else None,
-            lon=place.lon if place else None,
-            languages=tuple(o.languages),
             summary=self.plain(o.summary),
-            for_volunteer=None if lang == FRENCH else self._for_volunteer(s, title, place, today),
+            lines=self._card_lines(o, lang, place),
+            themes=tuple(o.themes),
+            languages=tuple(o.languages),
+            # the person shows it to a volunteer or at the door: in French whatever the language
+            volunteer_label=self.msg.get("card_for_volunteer", FRENCH),
+            volunteer_head=(title, self._address(o, place, FRENCH)),
+            contact=o.contact.phone or o.contact.email or o.contact.url,
         )
 
     def _address(self, o: Offer, place: Location | None, lang: str) -> str:
         return offer_address(self.res, o, place, lang)
-
-    def _for_volunteer(self, s: Suggestion, title: str, place: Location | None, today: date) -> str:
-        """ "Pour le bénévole : title · where · when · phone", in French whatever the language:
-        the person shows it to a volunteer or at the door."""
-        m, o = self.msg, s.offer
-        when = (
-            m.get("reason_anytime", FRENCH)
-            if s.start is None
-            else m.get("reason_starts", FRENCH, date=format_date(s.start, m, FRENCH, today))
-        )
-        contact = o.contact.phone or o.contact.email or o.contact.url
-        parts = [title, self._address(o, place, FRENCH), when, contact]
-        return m.get("card_for_volunteer", FRENCH) + " " + " · ".join(p for p in parts if p)
 
     def _card_lines(
         self, o: Offer, lang: str, place: Location | None

@@ -3,11 +3,13 @@ language than French the labels translated and a French block to show a voluntee
 
 from __future__ import annotations
 
+from bot.catalogue.gazetteer import Gazetteer, place_of
 from bot.channels.telegram_render import card_html
 from bot.channels.terminal import card_text
 from bot.dialogue.engine import Engine
 from bot.dialogue.replies import Card, Results
 from bot.dialogue.state import Input
+from bot.matching import Profile, Suggestion
 from bot.resources import Resources
 from tests.dialogue.conftest import TODAY, play
 
@@ -62,3 +64,26 @@ def test_a_ukrainian_card_says_when_in_french_for_the_volunteer(engine: Engine) 
     (first, *_rest) = cards(engine, "uk", "french")
     assert first.for_volunteer is not None
     assert "commence le" in first.for_volunteer or "entrée à tout moment" in first.for_volunteer
+
+
+def test_a_card_kept_for_one_place_is_not_shown_for_another(
+    engine: Engine, resources: Resources, gazetteer: Gazetteer
+) -> None:
+    """The fixed pieces of a card are kept per place of the offer: an offer with places in
+    two communes shows, from each, the place the distance was measured to."""
+    o = next(o for o in resources.catalogue.offers() if len({p.insee for p in o.places}) > 1)
+    first, second = o.places[0], next(p for p in o.places if p.insee != o.places[0].insee)
+    home = gazetteer.by_insee(first.insee)
+    assert home is not None
+    profile = Profile(place_of(home), tuple(o.themes[:1]))
+    for lang in ("fr", "ar", "fr", "ar"):
+        for p in (first, second, first):
+            commune = gazetteer.by_insee(p.insee)
+            assert commune is not None
+            s = Suggestion(0, o, 1.0, commune.name, None, 1.0)
+            card = engine.show.card(s, profile, lang, TODAY)
+            assert (card.lat, card.lon) == (p.lat, p.lon)
+            where = dict(card.lines)[resources.messages.get("card_where", lang)]
+            assert p.address in where
+            if lang != "fr":
+                assert card.for_volunteer is not None and p.address in card.for_volunteer
