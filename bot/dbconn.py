@@ -33,11 +33,10 @@ T = TypeVar("T")
 class Rows:
     """What a statement gave, fetched whole (the cursor is already closed)."""
 
-    def __init__(self, rows: list[Any], rowcount: int, lastrowid: int | None) -> None:
+    def __init__(self, rows: list[Any], rowcount: int) -> None:
         self._rows = rows
         self._next = 0
         self.rowcount = rowcount
-        self.lastrowid = lastrowid
 
     async def fetchone(self) -> Any | None:
         if self._next >= len(self._rows):
@@ -53,9 +52,6 @@ class Rows:
         while self._next < len(self._rows):
             self._next += 1
             yield self._rows[self._next - 1]
-
-    async def close(self) -> None:
-        return
 
 
 class Statement:
@@ -92,7 +88,7 @@ def transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 
 def _rows(cursor: sqlite3.Cursor) -> Rows:
     try:
-        return Rows(cursor.fetchall(), cursor.rowcount, cursor.lastrowid)
+        return Rows(cursor.fetchall(), cursor.rowcount)
     finally:
         cursor.close()
 
@@ -159,12 +155,6 @@ class Connection:
         """`fn(connection, ...)` now: several statements that nothing can come between (a
         transaction), since nothing else runs on this thread meanwhile."""
         return fn(self.conn, *args, **kw)
-
-    async def commit(self) -> None:
-        self.conn.commit()
-
-    def interrupt(self) -> None:
-        self.conn.interrupt()
 
     async def close(self) -> None:
         self.conn.close()

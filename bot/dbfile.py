@@ -156,7 +156,7 @@ async def scrub(db: Connection) -> bool:
     reader held the WAL all that time (it is emptied at a later checkpoint).
 
     SQLite answers busy at once, without waiting, when another connection is checkpointing
-    (the store's background `Checkpointer` does every 150 turns, for a few milliseconds): the
+    (the store's background `Checkpointer` does every 1,000 turns, for a few milliseconds): the
     checkpoint is tried again for up to SCRUB_SECONDS, without SQLite's own busy wait (it
     would hold the event loop): after this process's long reads (`read_aside`) have ended."""
     if not await db.readers_gone(READERS_SECONDS):

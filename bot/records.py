@@ -58,6 +58,10 @@ FLUSH_ROWS = 500  # …or as soon as this many wait
 
 PURGE_CHUNK = 5_000  # events deleted in one transaction (a few tens of milliseconds)
 ROLLED_UP = "rolled_up"  # meta: the last month whose events became counts
+SET_META = (  # one row of the meta table, written or replaced
+    "INSERT INTO meta (key, value) VALUES (?, ?)"
+    " ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+)
 
 
 def _month_after(month: str) -> str:
@@ -74,11 +78,7 @@ def _add_counts(db: sqlite3.Connection, month: str, counts: Counter[Key]) -> Non
                 " centre, theme, offer, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (month, *key, n),
             )
-        db.execute(
-            "INSERT INTO meta (key, value) VALUES (?, ?)"
-            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (ROLLED_UP, month),
-        )
+        db.execute(SET_META, (ROLLED_UP, month))
 
 
 class Records:
@@ -138,7 +138,7 @@ class Records:
         rows, self._pending = self._pending, []
         for start in range(0, len(rows), FLUSH_ROWS):
             chunk = rows[start : start + FLUSH_ROWS]
-            # one statement for the batch (PostgreSQL's twin does the same)
+            # one statement for the whole batch
             marks = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
             sql = (
                 "INSERT INTO events (day, person, run, flow, name, step, value, department,"
@@ -301,8 +301,4 @@ class Records:
         return str(row[0]) if row else None
 
     async def purged(self, day: date) -> None:
-        await self.db.execute(
-            "INSERT INTO meta (key, value) VALUES ('last_purge', ?)"
-            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (day.isoformat(),),
-        )
+        await self.db.execute(SET_META, ("last_purge", day.isoformat()))

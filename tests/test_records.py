@@ -211,7 +211,6 @@ async def test_requests_posted_before_tokens_keep_answering_to_their_number(
             "INSERT INTO handoffs (day, person, group_chat_id, message_id, status, updated_at)"
             " VALUES ('2026-11-20', 'p', -100, 5, 'asked', '2026-11-20')"
         )
-        await db.commit()
     store = await SqliteStore.open(path)
     records = Records(store.db)
     old = await records.handoff("1")
