@@ -335,17 +335,15 @@ class Matcher:
                 dx = (spot_lon[s_idx] - lon) * kx
                 dy = (spot_lat[s_idx] - lat) * KM_PER_DEG_LAT
                 d = sqrt(dx * dx + dy * dy)
-                if d <= limit_km and (best is None or d < best):
-                    o = spot_offer[s_idx]
-                    if self.scoring.eligible(o, query) and self.scoring.start(o) != NO_START:
-                        best = d
+                nearer = d <= limit_km and (best is None or d < best)
+                if nearer and self._joinable(spot_offer[s_idx], query):
+                    best = d
 
         if self._few_spots(themes, profile.place, limit_km):  # few offers: nearest first
             for d, s_idx in self._by_distance(lat, lon, themes):
                 if d > limit_km:
                     break
-                o = spot_offer[s_idx]
-                if self.scoring.eligible(o, query) and self.scoring.start(o) != NO_START:
+                if self._joinable(spot_offer[s_idx], query):
                     return d
             return None
         for d_min, i, j in self._circle(lat, lon, limit_km):  # many: nearest cells first
@@ -353,6 +351,10 @@ class Matcher:
                 break
             consider(s for t in themes for s in self._cell_spots((t, i, j)))
         return best
+
+    def _joinable(self, o: int, query: Query) -> bool:
+        """Could this person join offer `o` (eligible, and something open from today)?"""
+        return self.scoring.eligible(o, query) and self.scoring.start(o) != NO_START
 
     def _by_distance(
         self, lat: float, lon: float, themes: tuple[Theme, ...]

@@ -88,14 +88,12 @@ class NearCells:
     ) -> list[tuple[float, int, int]]:
         rows, cols = cell_span(lat, lon, radius)
         theme_cells = [self._cells_of_themes().get(t, []) for t, _w in weights]
-        if sum(map(len, theme_cells)) < len(rows) * len(cols):  # a small catalogue
-            candidates = sorted({ij for found in theme_cells for ij in found})
-            candidates = [(i, j) for i, j in candidates if i in rows and j in cols]
-        else:
-            candidates = [(i, j) for i in rows for j in cols]
-        out = _distances(lat, lon, radius, candidates)
-        out.sort()
-        return out
+        if sum(map(len, theme_cells)) >= len(rows) * len(cols):
+            return cells_by_distance(lat, lon, radius)
+        # a small catalogue: only its themes' cells that the circle touches
+        candidates = sorted({ij for found in theme_cells for ij in found})
+        candidates = [(i, j) for i, j in candidates if i in rows and j in cols]
+        return sorted(_distances(lat, lon, radius, candidates))
 
     def _cells_of_themes(self) -> dict[Theme, list[tuple[int, int]]]:
         if self._theme_cells is None:
@@ -109,9 +107,7 @@ class NearCells:
 def cells_by_distance(lat: float, lon: float, radius: float) -> list[tuple[float, int, int]]:
     """The cells a circle may touch, with the smallest distance from the centre to each."""
     rows, cols = cell_span(lat, lon, radius)
-    out = _distances(lat, lon, radius, [(i, j) for i in rows for j in cols])
-    out.sort()
-    return out
+    return sorted(_distances(lat, lon, radius, [(i, j) for i in rows for j in cols]))
 
 
 def _distances(

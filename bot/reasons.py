@@ -84,14 +84,18 @@ def reason(
 ) -> str:
     """ "Pour lire, écrire et compter · À 12 km de Guéret, en bus · gratuit · commence le 3
     février"."""
-    because = why(s, need, messages, lang)
     parts = [
-        None if because is None else because[:1].upper() + because[1:],
+        _sentence(why(s, need, messages, lang)),
         where(s, place_name, messages, lang, travel),
         cost(s, messages, lang),
         when(s.start, messages, lang, today),
     ]
     return " · ".join(p for p in parts if p is not None)
+
+
+def _sentence(text: str | None) -> str | None:
+    """The reason's first part, starting with a capital letter."""
+    return None if text is None else text[:1].upper() + text[1:]
 
 
 class Reasons:
@@ -119,8 +123,7 @@ class Reasons:
     ) -> str:
         m, oid = self.msg, s.offer.id
         if (because := self._why.get(key := (oid, need, lang), "")) == "":
-            text = why(s, need, m, lang)
-            because = self._why.keep(key, None if text is None else text[:1].upper() + text[1:])
+            because = self._why.keep(key, _sentence(why(s, need, m, lang)))
         # what `where` reads of the suggestion: the commune only when it says "À Guéret"
         here = s.commune if s.distance_km is not None and s.distance_km < 2 else None
         where_key = (s.distance_km, s.beyond_reach, here, place_name, lang, travel)
